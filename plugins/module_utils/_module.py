@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The only file that touches AnsibleModule: common options, and engine errors -> fail_json."""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ._errors import EngineError, MissingDependency
+
+ROOT_OPTION = {"root": {"type": "path", "default": "/var/lib/strata"}}
+REGISTRY_OPTIONS = {
+    "insecure_registries": {"type": "list", "elements": "str", "default": []},
+    "username": {"type": "str"},
+    "password": {"type": "str", "no_log": True},
+    "ca_cert": {"type": "path"},
+}
+
+
+def make_module(argument_spec, registry=False, **kwargs):
+    spec = dict(ROOT_OPTION)
+    if registry:
+        spec.update(REGISTRY_OPTIONS)
+    spec.update(argument_spec)
+    kwargs.setdefault("supports_check_mode", True)
+    return AnsibleModule(argument_spec=spec, **kwargs)
+
+
+def engine_for(module, registry=False):
+    from .engine import Engine
+    params = module.params
+    extra = {}
+    if registry:
+        extra = {k: params.get(k) for k in ("insecure_registries", "username", "password", "ca_cert")}
+    return Engine(params["root"], check_mode=module.check_mode, **extra)
+
+
+def run(module, action):
+    """Call ``action()`` and exit with its result; an engine error becomes a readable failure."""
+    try:
+        result = action()
+    except MissingDependency as exc:
+        module.fail_json(msg=missing_required_lib(exc.library), exception=exc.exception)
+    except EngineError as exc:
+        details = {k: v for k, v in exc.details.items() if v is not None}
+        module.fail_json(msg=str(exc), error=type(exc).__name__, **details)
+    module.exit_json(**result)

@@ -1,0 +1,168 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The facade the modules (and scripts) call. Every call is idempotent and returns what it
+did: ``{"changed": bool, "actions": [...], ...facts}``. ``check_mode`` computes the same
+answer and writes nothing."""
+
+from __future__ import annotations
+
+import contextlib
+
+from . import image_view, local_images, pull as _pull
+from ._errors import ImageNotFound, InvalidReference, InvalidSpec
+from .oci import reference, spec
+from .store.store import DEFAULT_ROOT, Store
+
+PULL_POLICIES = ("missing", "always", "never")
+
+
+class Engine:
+    def __init__(self, root=DEFAULT_ROOT, check_mode=False, insecure_registries=(), username=None,
+                 password=None, ca_cert=None):
+        self.check_mode = check_mode
+        self.store = Store(root, create=not check_mode)
+        self.registry_options = {"insecure_registries": tuple(insecure_registries or ()), "username": username,
+                                 "password": password, "ca_cert": ca_cert}
+
+    # ---------------------------------------------------------------- reading
+    def find_image(self, name):
+        return local_images.find(self.store, self.store.load_refs(), name)
+
+    def inspect_image(self, name):
+        refs = self.store.load_refs()
+        match = local_images.find(self.store, refs, name)
+        return image_view.view(self.store, refs, self.store.images.get(match.image_id))
+
+    def list_images(self, filters=None):
+        wanted = image_view.parse_filters(filters)
+        refs = self.store.load_refs()
+        images = [image_view.view(self.store, refs, r) for r in self.store.image_records()]
+        created_of = lambda name: self.inspect_image(name)["created"]  # noqa: E731
+        return [i for i in images if image_view.matches(i, wanted, created_of)]
+
+    # ---------------------------------------------------------------- pulling
+    def pull(self, name, policy="missing", platform=None):
+        """``docker pull``: fetch ``name`` unless policy says otherwise; record its names."""
+        if policy not in PULL_POLICIES:
+            raise InvalidSpec("pull must be one of %s, got %r" % (", ".join(PULL_POLICIES), policy))
+        ref = reference.parse(name)
+        wanted = spec.parse_platform(platform) if platform else None
+        local = self._local_match(ref, wanted)
+        if local and policy != "always":
+            return self._result(False, [], local)
+        if policy == "never":
+            raise ImageNotFound("image %s is not in the store and pull is 'never'" % ref, name=str(ref))
+        client = _pull.client_for(ref, **self.registry_options)
+        resolved = _pull.resolve(client, ref, wanted)
+        name_key = ref.digest_name if ref.digest else ref.tagged_name
+        refs = self.store.load_refs()
+        have = self.store.images.exists(resolved.image_id) and all(
+            self.store.layers.exists(c) for c in _chains(resolved))
+        points_here = refs["digests" if ref.digest else "tags"].get(name_key) == resolved.image_id
+        if have and points_here:
+            return self._result(False, [], resolved.image_id)
+        actions = ["Pulled image %s" % ref] if not have else ["Tagged %s as %s" % (resolved.image_id, ref)]
+        if self.check_mode:
+            return self._result(True, actions, resolved.image_id, check=True)
+        with self._using_layers(_chains(resolved)):
+            _pull.fetch_layers(self.store, client, ref.path, resolved)
+            _pull.store_blobs(self.store, resolved)
+            with self.store.locks.store():
+                refs = self.store.load_refs()
+                record = _pull.record_for(ref, resolved, self.store.images.get(resolved.image_id))
+                self.store.images.put(record)
+                refs["digests" if ref.digest else "tags"][name_key] = resolved.image_id
+                self.store.refs.save(refs)
+        return self._result(True, actions, resolved.image_id)
+
+    def _local_match(self, ref, wanted_platform):
+        refs = self.store.load_refs()
+        image_id = refs["digests"].get(ref.digest_name) if ref.digest else refs["tags"].get(ref.tagged_name)
+        if ref.digest and not image_id:
+            image_id = next((r["id"] for r in self.store.image_records()
+                             if ref.digest_name in r.get("repo_digests", [])), None)
+        record = self.store.images.get(image_id) if image_id else None
+        if not record or not all(self.store.layers.exists(layer["chain_id"]) for layer in record["layers"]):
+            return None
+        if wanted_platform is not None:
+            view = image_view.view(self.store, refs, record)
+            if (view["os"], view["architecture"]) != (wanted_platform.os, wanted_platform.architecture):
+                return None
+        return image_id
+
+    @contextlib.contextmanager
+    def _using_layers(self, chains):
+        """Hold shared use locks so no concurrent removal takes a layer this pull relies on."""
+        locks = [self.store.locks.use(c.split(":", 1)[1]) for c in dict.fromkeys(chains)]
+        try:
+            for lock in locks:
+                lock.acquire()
+            yield
+        finally:
+            for lock in locks:
+                lock.release()
+
+    # ---------------------------------------------------------------- names
+    def tag(self, source, target):
+        """``docker tag SOURCE TARGET``."""
+        target_ref = reference.parse(target)
+        if target_ref.digest:
+            raise InvalidReference("cannot tag with a digest reference: %s" % target)
+        refs = self.store.load_refs()
+        match = local_images.find(self.store, refs, source)
+        if refs["tags"].get(target_ref.tagged_name) == match.image_id:
+            return self._result(False, [], match.image_id)
+        actions = ["Tagged %s as %s" % (match.image_id, target_ref)]
+        if not self.check_mode:
+            with self.store.locks.store():
+                refs = self.store.load_refs()
+                refs["tags"][target_ref.tagged_name] = match.image_id
+                self.store.refs.save(refs)
+        return self._result(True, actions, match.image_id, check=self.check_mode)
+
+    def remove(self, name, force=False):
+        """``docker rmi [-f] NAME``: untag, and delete the image once nothing names it."""
+        refs = self.store.load_refs()
+        try:
+            match = local_images.find(self.store, refs, name)
+        except ImageNotFound:
+            return {"changed": False, "actions": [], "untagged": [], "deleted": []}
+        if self.check_mode:
+            names, delete = local_images.untag_plan(refs, match, force)
+            return self._removal(names, [match.image_id] if delete else [])
+        with self.store.locks.store():
+            refs = self.store.load_refs()
+            match = local_images.find(self.store, refs, name)
+            names, delete = local_images.untag_plan(refs, match, force)
+            local_images.drop_names(refs, names)
+            self.store.refs.save(refs)
+            deleted = self._delete_image(match.image_id) if delete else []
+        return self._removal(names, deleted)
+
+    def _delete_image(self, image_id):
+        record = self.store.images.get(image_id)
+        layers = local_images.unreferenced_layers(self.store, record)
+        blobs = local_images.unreferenced_blobs(self.store, record)
+        self.store.images.delete(image_id)
+        removed = [c for c in reversed(layers) if self.store.layers.remove(c)]
+        for blob in blobs:
+            self.store.blobs.delete(blob)
+        return [image_id] + removed
+
+    def _removal(self, names, deleted):
+        actions = ["Untagged: %s" % image_view.familiar(n) for n in names] + ["Deleted: %s" % d for d in deleted]
+        return {"changed": bool(names or deleted), "actions": actions,
+                "untagged": [image_view.familiar(n) for n in names], "deleted": deleted}
+
+    def _result(self, changed, actions, image_id, check=False):
+        out = {"changed": changed, "actions": actions}
+        if image_id and not check:
+            out["image"] = self.inspect_image(image_id)
+        elif image_id:
+            out["image"] = {"id": image_id}
+        return out
+
+
+def _chains(resolved):
+    from .oci import digest as _digest
+    return _digest.chain_ids(resolved.config["rootfs"]["diff_ids"])

@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Registry authentication: parse WWW-Authenticate challenges, fetch bearer tokens
+(anonymous or with credentials), or send basic auth where it is safe."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from .._errors import AuthenticationError, RegistryError
+
+_PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
+
+
+def parse_challenge(header):
+    """``Bearer realm="…",service="…",scope="…"`` -> ("bearer", {params})."""
+    scheme, _, rest = (header or "").strip().partition(" ")
+    params = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
+              for m in _PARAM.finditer(rest)}
+    return scheme.lower(), params
+
+
+def basic_header(username, password):
+    token = base64.b64encode(("%s:%s" % (username, password)).encode()).decode()
+    return "Basic " + token
+
+
+class Authenticator:
+    """Answers a 401 challenge with an Authorization header value, caching tokens per scope."""
+
+    def __init__(self, transport, username=None, password=None):
+        self.transport = transport
+        self.username = username
+        self.password = password
+        self._tokens = {}
+
+    def header_for(self, scope):
+        return self._tokens.get(scope)
+
+    def answer(self, challenge_header, scope):
+        scheme, params = parse_challenge(challenge_header)
+        if scheme == "basic":
+            if not self.username:
+                raise AuthenticationError("registry %s requires a username and password" % self.transport.host,
+                                          host=self.transport.host)
+            if self.transport.scheme != "https" and not self.transport.insecure:
+                raise AuthenticationError("refusing to send a password to %s over plain HTTP" % self.transport.host)
+            value = basic_header(self.username, self.password or "")
+        elif scheme == "bearer":
+            value = "Bearer " + self._fetch_token(params, scope)
+        else:
+            raise AuthenticationError("registry %s asks for unsupported auth scheme %r"
+                                      % (self.transport.host, scheme), host=self.transport.host)
+        self._tokens[scope] = value
+        return value
+
+    def _fetch_token(self, params, scope):
+        realm = params.get("realm")
+        if not realm:
+            raise AuthenticationError("registry %s sent a bearer challenge without a realm" % self.transport.host)
+        query = {"service": params.get("service", "")}
+        if scope:
+            query["scope"] = scope
+        auth = (self.username, self.password or "") if self.username else None
+        resp = self.transport.request("GET", realm, params=query, auth=auth)
+        if resp.status_code in (401, 403):
+            raise AuthenticationError("authentication to %s failed (HTTP %d): check the username and password"
+                                      % (self.transport.host, resp.status_code), host=self.transport.host)
+        if resp.status_code != 200:
+            raise RegistryError("token service %s answered HTTP %d" % (realm, resp.status_code),
+                                temporary=resp.status_code >= 500)
+        try:
+            body = resp.json()
+        except ValueError as exc:
+            raise AuthenticationError("token service %s sent no JSON" % realm) from exc
+        token = body.get("token") or body.get("access_token")
+        if not token:
+            raise AuthenticationError("token service %s sent no token" % realm)
+        return token

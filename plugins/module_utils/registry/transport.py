@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One HTTP session per registry host: scheme choice, TLS, timeouts and retries.
+
+Plain HTTP is used only for loopback hosts or hosts the user listed as insecure, as Docker
+does: HTTPS is tried first and HTTP is the fallback. ``requests`` drops the Authorization
+header itself when a redirect leaves the host (blob downloads often go to a CDN).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+
+from .._deps import need_requests
+from .._errors import RateLimited, RegistryError
+
+TIMEOUT = (10, 60)  # connect, read
+RETRIES = 3
+USER_AGENT = "strata.containers/0.1"
+
+
+def is_loopback(host):
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.strip("[]")
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def is_insecure(host, insecure_registries=()):
+    return is_loopback(host) or host in set(insecure_registries or ())
+
+
+def temporary_status(code):
+    return code in (408, 425, 429, 500, 502, 503, 504)
+
+
+class Transport:
+    """Sends requests to one registry host and retries what is temporary."""
+
+    def __init__(self, host, insecure_registries=(), ca_cert=None):
+        self.requests = need_requests()
+        self.host = host
+        self.insecure = is_insecure(host, insecure_registries)
+        self.session = self.requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.verify = False if self.insecure else (ca_cert or True)
+        self.scheme = "https"
+        self._scheme_known = not self.insecure
+
+    def url(self, path):
+        return "%s://%s%s" % (self.scheme, self.host, path)
+
+    def request(self, method, path_or_url, **kwargs):
+        kwargs.setdefault("timeout", TIMEOUT)
+        for attempt in range(RETRIES + 1):
+            try:
+                resp = self._send(method, path_or_url, **kwargs)
+            except RegistryError as exc:
+                if not exc.temporary or attempt == RETRIES:
+                    raise
+                time.sleep(0.3 * 2 ** attempt)
+                continue
+            if temporary_status(resp.status_code) and attempt < RETRIES:
+                resp.close()
+                time.sleep(self._retry_after(resp, attempt))
+                continue
+            if resp.status_code == 429:
+                raise RateLimited("registry %s: too many requests (HTTP 429)" % self.host, url=resp.url)
+            return resp
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _retry_after(resp, attempt):
+        try:
+            return min(float(resp.headers.get("Retry-After", "")), 10.0)
+        except ValueError:
+            return 0.3 * 2 ** attempt
+
+    def _send(self, method, path_or_url, **kwargs):
+        exc_types = self.requests.exceptions
+        absolute = path_or_url.startswith(("http://", "https://"))
+        try:
+            resp = self.session.request(method, path_or_url if absolute else self.url(path_or_url), **kwargs)
+            self._scheme_known = True
+            return resp
+        except (exc_types.SSLError, exc_types.ConnectionError) as exc:
+            if not absolute and not self._scheme_known:
+                # Insecure registry: HTTPS failed, fall back to plain HTTP once and remember it.
+                self.scheme, self._scheme_known = "http", True
+                return self._send(method, path_or_url, **kwargs)
+            raise RegistryError("cannot reach registry %s: %s" % (self.host, exc), temporary=True,
+                                host=self.host) from exc
+        except exc_types.Timeout as exc:
+            raise RegistryError("registry %s timed out: %s" % (self.host, exc), temporary=True,
+                                host=self.host) from exc
+        except exc_types.RequestException as exc:
+            raise RegistryError("request to registry %s failed: %s" % (self.host, exc), host=self.host) from exc

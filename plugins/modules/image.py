@@ -1,0 +1,224 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: image
+short_description: Pull, tag and remove container images in a daemonless store
+version_added: 0.1.0
+description:
+  - Pulls an image from a registry into the host's content-addressed layer store, the way
+    C(docker pull) does; each layer is downloaded, verified and extracted once and shared by
+    every image that uses it.
+  - Adds a name to an image (C(docker tag)) and removes images (C(docker rmi)).
+  - Re-pulling a tag that moved to a new image leaves the old image dangling, as Docker does.
+author:
+  - strata.containers developers
+extends_documentation_fragment:
+  - strata.containers.common
+  - strata.containers.common.registry
+options:
+  name:
+    description:
+      - The image, as C(name[:tag][@digest]), for example C(busybox), C(docker.io/library/ubuntu:24.04)
+        or C(registry.example.com/team/app@sha256:...). The default registry is C(docker.io) and
+        the default tag C(latest).
+      - With I(state=absent) (and with I(source=local)) also a full image ID, a unique short ID
+        prefix, or C(name@digest).
+    type: str
+    required: true
+  tag:
+    description:
+      - Tag to use when I(name) has neither a tag nor a digest.
+    type: str
+  state:
+    description:
+      - C(present) makes sure the image is in the store; C(absent) removes the name, and the
+        image once no name is left.
+    type: str
+    choices: [present, absent]
+    default: present
+  source:
+    description:
+      - Where a present image comes from. C(pull) fetches it from its registry;
+        C(local) only uses what the store already has and fails if the image is not there.
+    type: str
+    choices: [pull, local]
+    default: pull
+  pull:
+    description:
+      - With I(source=pull), when to contact the registry.
+      - C(missing) pulls only when the store has no image of that name.
+      - C(always) asks the registry every time and pulls when the name points to a new image.
+      - C(never) fails when the image is not in the store.
+    type: str
+    choices: [missing, always, never]
+    default: missing
+  platform:
+    description:
+      - The platform to pull from a multi-platform image, as C(os/arch[/variant]), for example
+        C(linux/arm64). Defaults to the target host's platform.
+    type: str
+  repository:
+    description:
+      - Another name to give the image, C(name[:tag]), as C(docker tag IMAGE REPOSITORY) does.
+    type: str
+  force:
+    description:
+      - With I(state=absent), remove an image referenced in several repositories when it is named
+        by its ID.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+notes:
+  - Digests are checked for every blob (compressed digest and size) and every layer's content
+    (diff ID) before anything is recorded; a mismatch fails the task and leaves the store unchanged.
+seealso:
+  - module: strata.containers.image_info
+'''
+
+EXAMPLES = r'''
+- name: Pull busybox from Docker Hub
+  strata.containers.image:
+    name: busybox
+    tag: "1.36"
+
+- name: Pull an image pinned by digest from a private registry over HTTP
+  strata.containers.image:
+    name: registry.internal:5000/team/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+    insecure_registries:
+      - registry.internal:5000
+
+- name: Pull the arm64 image of a multi-platform index
+  strata.containers.image:
+    name: alpine:3.20
+    platform: linux/arm64
+
+- name: Check the registry for a newer image under the same tag
+  strata.containers.image:
+    name: nginx:stable
+    pull: always
+
+- name: Give an image another name
+  strata.containers.image:
+    name: busybox:latest
+    repository: myorg/tools:busybox
+
+- name: Remove an image by name
+  strata.containers.image:
+    name: busybox:1.36
+    state: absent
+'''
+
+RETURN = r'''
+image:
+  description: The image as M(strata.containers.image_info) shows it. Only C(id) in check mode before a pull.
+  returned: when state is present
+  type: dict
+  sample:
+    id: sha256:4b6d3c5a...
+    repo_tags: [busybox:latest]
+    repo_digests: [busybox@sha256:9ae9...]
+    layers: [sha256:ec56...]
+actions:
+  description: What was done, one line per step, in Docker's words.
+  returned: always
+  type: list
+  elements: str
+  sample: ["Pulled image docker.io/library/busybox:latest"]
+untagged:
+  description: Names removed.
+  returned: when state is absent
+  type: list
+  elements: str
+deleted:
+  description: Image IDs and layer chain IDs deleted from the store.
+  returned: when state is absent
+  type: list
+  elements: str
+diff:
+  description: The image's ID and names before and after.
+  returned: when diff mode is on
+  type: dict
+'''
+
+from ansible_collections.strata.containers.plugins.module_utils._module import engine_for, make_module, run
+
+
+def _full_name(name, tag):
+    if tag and "@" not in name and ":" not in name.rsplit("/", 1)[-1]:
+        return "%s:%s" % (name, tag)
+    return name
+
+
+def _snapshot(engine, name):
+    try:
+        image = engine.inspect_image(name)
+    except Exception:  # not there (or not a valid name yet): nothing before
+        return {"exists": False}
+    return {"exists": True, "id": image["id"], "repo_tags": image["repo_tags"]}
+
+
+def _present(module, engine, name):
+    params = module.params
+    policy = "never" if params["source"] == "local" else params["pull"]
+    result = engine.pull(name, policy=policy, platform=params["platform"])
+    if params["repository"]:
+        if result.get("image", {}).get("repo_tags") is None and module.check_mode:
+            result["actions"].append("Tagged %s as %s" % (name, params["repository"]))
+            return result
+        tagged = engine.tag(result["image"]["id"], params["repository"])
+        result["changed"] = result["changed"] or tagged["changed"]
+        result["actions"] += tagged["actions"]
+        if tagged.get("image") and not module.check_mode:
+            result["image"] = tagged["image"]
+    return result
+
+
+def main():
+    module = make_module(
+        {
+            "name": {"type": "str", "required": True},
+            "tag": {"type": "str"},
+            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+            "source": {"type": "str", "choices": ["pull", "local"], "default": "pull"},
+            "pull": {"type": "str", "choices": ["missing", "always", "never"], "default": "missing"},
+            "platform": {"type": "str"},
+            "repository": {"type": "str"},
+            "force": {"type": "bool", "default": False},
+        },
+        registry=True,
+    )
+
+    def action():
+        engine = engine_for(module, registry=True)
+        name = _full_name(module.params["name"], module.params["tag"])
+        before = _snapshot(engine, name)
+        if module.params["state"] == "absent":
+            result = engine.remove(name, force=module.params["force"])
+        else:
+            result = _present(module, engine, name)
+        if module._diff:
+            after = _snapshot(engine, name) if not module.check_mode else _predicted(before, result)
+            result["diff"] = {"before": before, "after": after}
+        return result
+
+    run(module, action)
+
+
+def _predicted(before, result):
+    if not result["changed"]:
+        return before
+    if "deleted" in result:
+        return {"exists": False} if result["deleted"] else dict(before, repo_tags=[])
+    return {"exists": True, "id": result.get("image", {}).get("id")}
+
+
+if __name__ == "__main__":
+    main()
