@@ -37,7 +37,9 @@ class Engine:
         wanted = image_view.parse_filters(filters)
         refs = self.store.load_refs()
         images = [image_view.view(self.store, refs, r) for r in self.store.image_records()]
-        created_of = lambda name: self.inspect_image(name)["created"]  # noqa: E731
+
+        def created_of(name):
+            return self.inspect_image(name)["created"]
         return [i for i in images if image_view.matches(i, wanted, created_of)]
 
     # ---------------------------------------------------------------- pulling

@@ -15,7 +15,7 @@ description:
   - Adds a name to an image (C(docker tag)) and removes images (C(docker rmi)).
   - Re-pulling a tag that moved to a new image leaves the old image dangling, as Docker does.
 author:
-  - strata.containers developers
+  - strata.containers developers (@strata)
 extends_documentation_fragment:
   - strata.containers.common
   - strata.containers.common.registry
@@ -73,8 +73,10 @@ options:
     default: false
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
 notes:
   - Digests are checked for every blob (compressed digest and size) and every layer's content

@@ -12,7 +12,7 @@ description:
   - Lists the images in the store, as C(docker images) does, with its filters; or inspects
     named images, as C(docker image inspect) does, including their history (C(docker history)).
 author:
-  - strata.containers developers
+  - strata.containers developers (@strata)
 extends_documentation_fragment:
   - strata.containers.common
 options:
@@ -36,10 +36,13 @@ options:
     default: {}
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: This module changes nothing.
   diff_mode:
-    support: none
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: N/A
+    details: This module changes nothing.
 seealso:
   - module: strata.containers.image
 '''

@@ -82,8 +82,8 @@ class VerifyingReader:
 
     def finish(self):
         if self.expected_size is not None and self.size != self.expected_size:
-            raise SizeMismatch("%s %s: expected %d bytes, got %d" % (self.what, self.expected, self.expected_size,
-                                                                      self.size), digest=self.expected)
+            raise SizeMismatch("%s %s: expected %d bytes, got %d"
+                               % (self.what, self.expected, self.expected_size, self.size), digest=self.expected)
         if self.expected is not None and self.digest != self.expected:
             raise DigestMismatch("%s content does not match its digest: expected %s, got %s"
                                  % (self.what, self.expected, self.digest), digest=self.expected, actual=self.digest)

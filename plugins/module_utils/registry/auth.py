@@ -15,7 +15,7 @@ _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
 def parse_challenge(header):
     """``Bearer realm="…",service="…",scope="…"`` -> ("bearer", {params})."""
-    scheme, _, rest = (header or "").strip().partition(" ")
+    scheme, rest = ((header or "").strip().split(" ", 1) + [""])[:2]
     params = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
               for m in _PARAM.finditer(rest)}
     return scheme.lower(), params

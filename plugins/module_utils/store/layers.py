@@ -63,7 +63,7 @@ class LayerStore:
                 diff = os.path.join(build, "diff")
                 os.mkdir(diff, 0o755)
                 size = produce(diff, os.path.join(build, "tar-split.gz"))
-                short = "".join(secrets.choice(_SHORT_ALPHABET) for _ in range(26))
+                short = "".join(secrets.choice(_SHORT_ALPHABET) for dummy in range(26))
                 atomic_write(os.path.join(build, "link"), short.encode())
                 atomic_write(os.path.join(build, "meta.json"), _meta_json(chain_id, diff_id, parent, size, short))
                 os.rename(build, self.path(chain_id))
