@@ -16,7 +16,7 @@ _ANY = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
 def validate(digest):
     """Return ``digest`` if it is a well-formed sha256 digest; we only store sha256."""
     if not isinstance(digest, str) or not _SHA256.match(digest):
-        if isinstance(digest, str) and _ANY.match(digest):
+        if isinstance(digest, str) and _ANY.match(digest) and not digest.startswith("sha256:"):
             raise InvalidSpec("unsupported digest algorithm in %r (only sha256 is supported)" % digest)
         raise InvalidSpec("invalid digest %r" % (digest,))
     return digest

@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Linux syscalls the standard library lacks on Python 3.9, through ctypes, in one place."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+
+MS_RDONLY = 1
+MS_BIND = 4096
+MS_REMOUNT = 32
+MNT_DETACH = 2
+
+_libc = None
+
+
+def libc():
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+    return _libc
+
+
+def _check(result, what):
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, "%s: %s" % (what, os.strerror(err)))
+
+
+def mount(source, target, fstype, flags=0, data=None):
+    _check(libc().mount(source.encode(), target.encode(), fstype.encode() if fstype else None,
+                        ctypes.c_ulong(flags), data.encode() if data else None),
+           "mount %s on %s" % (fstype or source, target))
+
+
+def umount(target, flags=0):
+    _check(libc().umount2(target.encode(), flags), "umount %s" % target)
+
+
+def is_mountpoint(path):
+    try:
+        with open("/proc/self/mountinfo") as f:
+            real = os.path.realpath(path)
+            return any(line.split()[4] == real for line in f)
+    except OSError:
+        return False

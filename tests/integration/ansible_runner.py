@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+"""Run our modules the way a user does: ``ansible`` for one module call, ``ansible-playbook``
+for a playbook. Results come back as Python values."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+PYTHON = sys.executable  # the target interpreter: the venv with requests, zstandard, pyroute2
+
+
+def _env():
+    env = dict(os.environ)
+    env.update({"ANSIBLE_HOST_KEY_CHECKING": "False", "ANSIBLE_RETRY_FILES_ENABLED": "False",
+                "ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCALHOST_WARNING": "False",
+                "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False", "ANSIBLE_DEPRECATION_WARNINGS": "False"})
+    return env
+
+
+def run_module(module, args, check=False, diff=False, timeout=600):
+    """``ansible localhost -m strata.containers.<module> -a <json>`` -> the module's result dict."""
+    with tempfile.TemporaryDirectory(prefix="strata-tree-") as tree:
+        cmd = ["ansible", "localhost", "-i", "localhost,", "-c", "local",
+               "-e", "ansible_python_interpreter=%s" % PYTHON,
+               "-m", "strata.containers." + module, "-a", json.dumps(args), "-t", tree]
+        if check:
+            cmd.append("--check")
+        if diff:
+            cmd.append("--diff")
+        proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=timeout)
+        path = os.path.join(tree, "localhost")
+        if not os.path.exists(path):
+            raise AssertionError("ansible produced no result:\n%s\n%s" % (proc.stdout, proc.stderr))
+        with open(path) as f:
+            return json.load(f)
+
+
+class PlaybookRun:
+    def __init__(self, proc):
+        self.rc = proc.returncode
+        self.output = proc.stdout + proc.stderr
+        m = re.search(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", proc.stdout)
+        if not m:
+            raise AssertionError("no PLAY RECAP in ansible-playbook output:\n" + self.output)
+        self.ok, self.changed, self.unreachable, self.failed = (int(g) for g in m.groups())
+
+
+def run_playbook(path, extra_vars=None, check=False, timeout=900):
+    cmd = ["ansible-playbook", "-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=%s" % PYTHON,
+           path]
+    if extra_vars:
+        cmd += ["-e", json.dumps(extra_vars)]
+    if check:
+        cmd.append("--check")
+    proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=timeout)
+    return PlaybookRun(proc)
+
+
+def tree_listing(root, skip=("locks",)):
+    """Every path under a store root with its type and size: to prove a call changed nothing."""
+    out = {}
+    if not os.path.exists(root):
+        return out
+    for top, dirs, files in os.walk(root):
+        rel_top = os.path.relpath(top, root)
+        if rel_top.split(os.sep)[0] in skip:
+            continue
+        for name in dirs + files:
+            path = os.path.join(top, name)
+            st = os.lstat(path)
+            out[os.path.relpath(path, root)] = (st.st_mode, st.st_size if not os.path.isdir(path) else 0)
+    return out
