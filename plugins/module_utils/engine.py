@@ -42,6 +42,11 @@ class Engine:
             return self.inspect_image(name)["created"]
         return [i for i in images if image_view.matches(i, wanted, created_of)]
 
+    def local_image(self, name):
+        """An image the store already has, by name, ID, short ID or digest; never pulls."""
+        match = self.find_image(name)
+        return self._result(False, [], match.image_id)
+
     # ---------------------------------------------------------------- pulling
     def pull(self, name, policy="missing", platform=None):
         """``docker pull``: fetch ``name`` unless policy says otherwise; record its names."""

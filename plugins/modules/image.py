@@ -169,8 +169,10 @@ def _snapshot(engine, name):
 
 def _present(module, engine, name):
     params = module.params
-    policy = "never" if params["source"] == "local" else params["pull"]
-    result = engine.pull(name, policy=policy, platform=params["platform"])
+    if params["source"] == "local":
+        result = engine.local_image(name)
+    else:
+        result = engine.pull(name, policy=params["pull"], platform=params["platform"])
     if params["repository"]:
         if result.get("image", {}).get("repo_tags") is None and module.check_mode:
             result["actions"].append("Tagged %s as %s" % (name, params["repository"]))
