@@ -37,7 +37,10 @@ def run_module(module, args, check=False, diff=False, timeout=600):
         if not os.path.exists(path):
             raise AssertionError("ansible produced no result:\n%s\n%s" % (proc.stdout, proc.stderr))
         with open(path) as f:
-            return json.load(f)
+            result = json.load(f)
+        # The tree callback leaves out "failed"; ansible's exit code tells.
+        result["failed"] = proc.returncode != 0
+        return result
 
 
 class PlaybookRun:
