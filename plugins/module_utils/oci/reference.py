@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass, replace
 from typing import Optional
@@ -19,21 +18,28 @@ DEFAULT_DOMAIN = "docker.io"
 LEGACY_DOMAIN = "index.docker.io"
 DOCKER_API_HOST = "registry-1.docker.io"
 OFFICIAL_PREFIX = "library/"
-MAX_NAME = 255
+DEFAULT_TAG = "latest"
+MAX_PATH = 255
 
-_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
+# Spelled-out ASCII classes: Python's \w and \d are Unicode, Go's are not. Always fullmatch,
+# since "$" would also accept a trailing newline.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-_HOST = r"(?:%s(?:\.%s)*|\[[a-fA-F0-9:]+\])" % (_DOMAIN_PART, _DOMAIN_PART)
-_DOMAIN = re.compile(r"^%s(?::[0-9]+)?$" % _HOST)
-_PATH = re.compile(r"^%s(?:/%s)*$" % (_COMPONENT, _COMPONENT))
-_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
-_DIGEST = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
-_HEX64 = re.compile(r"^[a-f0-9]{64}$")
-_SHORT_ID = re.compile(r"^(?:sha256:)?[a-f0-9]{1,64}$")
+_DOMAIN = re.compile(r"(?:%s(?:\.%s)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?" % (_DOMAIN_PART, _DOMAIN_PART))
+_PATH = re.compile(r"%s(?:/%s)*" % (_COMPONENT, _COMPONENT))
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_DIGEST = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}")
+# go-digest pins the encoding of the algorithms it knows.
+_KNOWN_DIGESTS = {"sha256": 64, "sha384": 96, "sha512": 128}
+_HEX64 = re.compile(r"[a-f0-9]{64}")
+_ID = re.compile(r"(?:sha256:)?[a-f0-9]{64}")
+_SHORT_ID = re.compile(r"(?:sha256:)?[a-f0-9]{1,64}")
 
 
 @dataclass(frozen=True)
 class Reference:
+    """A normalized reference; build it with :func:`parse`."""
+
     domain: str
     path: str
     tag: Optional[str] = None
@@ -48,13 +54,15 @@ class Reference:
         """Docker's short form: ``ubuntu``, ``user/repo``, ``localhost:5000/x``."""
         if self.domain != DEFAULT_DOMAIN:
             return self.repository
-        if self.path.startswith(OFFICIAL_PREFIX) and "/" not in self.path[len(OFFICIAL_PREFIX):]:
-            return self.path[len(OFFICIAL_PREFIX):]
+        rest = self.path[len(OFFICIAL_PREFIX):]
+        if self.path.startswith(OFFICIAL_PREFIX) and "/" not in rest:
+            return rest
         return self.path
 
     @property
     def tagged_name(self):
-        return "%s:%s" % (self.repository, self.tag or "latest")
+        """``repository:tag``; a name without a tag means ``latest``, as Docker's TagNameOnly."""
+        return "%s:%s" % (self.repository, self.tag or DEFAULT_TAG)
 
     @property
     def digest_name(self):
@@ -62,10 +70,11 @@ class Reference:
 
     @property
     def api_host(self):
+        """The host to talk to: Docker Hub's registry does not live at docker.io."""
         return DOCKER_API_HOST if self.domain == DEFAULT_DOMAIN else self.domain
 
     def with_tag(self, tag):
-        return replace(self, tag=_check_tag(tag, tag), digest=None)
+        return replace(self, tag=_check_tag(tag, tag))
 
     def with_digest(self, digest):
         return replace(self, digest=_check_digest(digest, digest))
@@ -84,75 +93,126 @@ def _fail(text, why):
 
 
 def _check_tag(tag, text):
-    if not _TAG.match(tag):
+    if not isinstance(tag, str) or not _TAG.fullmatch(tag):
         _fail(text, "invalid tag %r (letters, digits, '_', '.', '-'; at most 128, not starting with '.' or '-')"
-              % tag)
+              % (tag,))
     return tag
 
 
 def _check_digest(digest, text):
-    if not _DIGEST.match(digest):
-        _fail(text, "invalid digest %r" % digest)
+    if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+        _fail(text, "invalid digest %r (expected algorithm:hex)" % (digest,))
     algorithm, hexpart = digest.split(":", 1)
-    if algorithm == "sha256" and not _HEX64.match(hexpart):
-        _fail(text, "a sha256 digest has exactly 64 lowercase hex digits")
+    size = _KNOWN_DIGESTS.get(algorithm)
+    if size and not re.fullmatch("[a-f0-9]{%d}" % size, hexpart):
+        _fail(text, "a %s digest has exactly %d lowercase hex digits" % (algorithm, size))
     return digest
 
 
 def _split_domain(name):
+    """Docker's rule: the first component is a host if it has '.' or ':', is localhost, or has
+    uppercase (Docker Hub namespaces cannot)."""
     first, sep, rest = name.partition("/")
     if sep and ("." in first or ":" in first or first == "localhost" or first != first.lower()):
-        return first, rest
+        return (DEFAULT_DOMAIN if first == LEGACY_DOMAIN else first), rest
     return DEFAULT_DOMAIN, name
 
 
-def parse(text, default_tag="latest"):
-    """Parse and normalize ``[domain/]path[:tag][@digest]``."""
+def parse(text, default_tag=DEFAULT_TAG):
+    """Parse and normalize ``[domain/]path[:tag][@digest]``.
+
+    ``default_tag`` is applied only when there is neither a tag nor a digest; pass None to keep
+    the tag absent.
+    """
     if not isinstance(text, str) or not text:
         _fail(text, "the name is empty")
-    if _HEX64.match(text):
+    if _HEX64.fullmatch(text):
         _fail(text, "cannot specify 64-byte hexadecimal strings as a name; it looks like an image ID")
     name, digest = text, None
     if "@" in name:
         name, digest = name.split("@", 1)
         _check_digest(digest, text)
     tag = None
-    slash = name.rfind("/")
     colon = name.rfind(":")
-    if colon > slash:
+    if colon > name.rfind("/"):  # a colon before the last slash is a port
         name, tag = name[:colon], _check_tag(name[colon + 1:], text)
     domain, path = _split_domain(name)
-    if domain == LEGACY_DOMAIN:
-        domain = DEFAULT_DOMAIN
-    if not _DOMAIN.match(domain):
+    if not _DOMAIN.fullmatch(domain):
         _fail(text, "invalid registry host %r" % domain)
     if path != path.lower():
         _fail(text, "repository name must be lowercase")
-    if not _PATH.match(path):
+    if not _PATH.fullmatch(path):
         _fail(text, "invalid repository name %r (lowercase letters, digits and separators '.', '_', '__', '-',"
                     " in components joined by '/')" % path)
     if domain == DEFAULT_DOMAIN and "/" not in path:
         path = OFFICIAL_PREFIX + path
-    if len(domain) + 1 + len(path) > MAX_NAME:
-        _fail(text, "repository name must not be longer than %d characters" % MAX_NAME)
+    # distribution/reference limits the path (after normalization), not domain + path.
+    if len(path) > MAX_PATH:
+        _fail(text, "repository name must not be longer than %d characters" % MAX_PATH)
     if tag is None and digest is None:
         tag = default_tag
     return Reference(domain, path, tag, digest)
 
 
+def is_id_like(text):
+    """A full image ID: ``sha256:<64 hex>`` or bare ``<64 hex>``."""
+    return isinstance(text, str) and bool(_ID.fullmatch(text))
+
+
 def looks_like_short_id(text):
-    return bool(_SHORT_ID.match(text or ""))
+    """A possible ID prefix, as Docker accepts: 1 to 64 lowercase hex, optionally after ``sha256:``."""
+    return isinstance(text, str) and bool(_SHORT_ID.fullmatch(text))
+
+
+def _glob_regex(pattern):
+    """Go's path.Match as a regex: ``*`` and ``?`` stay within one '/'-separated component."""
+    out, i, n = [], 0, len(pattern)
+
+    def char(j):  # one literal, maybe escaped; a bare '-' or ']' here is malformed
+        if j < n and pattern[j] == "\\":
+            j += 1
+        elif j < n and pattern[j] in "-]":
+            raise ValueError("bad character class")
+        if j >= n:
+            raise ValueError("unterminated pattern")
+        return pattern[j], j + 1
+
+    while i < n:
+        c = pattern[i]
+        if c in "*?":
+            out.append("[^/]*" if c == "*" else "[^/]")
+            i += 1
+        elif c == "[":
+            i += 1
+            negate = i < n and pattern[i] == "^"
+            i += negate
+            ranges = []
+            while not (ranges and i < n and pattern[i] == "]"):
+                lo, i = char(i)
+                hi = lo
+                if i < n and pattern[i] == "-":
+                    hi, i = char(i + 1)
+                if hi < lo:
+                    raise ValueError("reversed range")
+                ranges.append(re.escape(lo) + "-" + re.escape(hi))
+            out.append("[%s%s]" % ("^" if negate else "", "".join(ranges)))
+            i += 1
+        else:
+            c, i = char(i) if c == "\\" else (c, i + 1)
+            out.append(re.escape(c))
+    return re.compile("".join(out), re.DOTALL)
 
 
 def match_pattern(name, pattern):
-    """Docker's ``reference=`` filter: ``*`` matches within one path component; the pattern
-    is tried against the familiar name with its tag and without it."""
+    """Docker's ``reference=`` filter (reference.FamiliarMatch): the pattern is tried against the
+    familiar string (``busybox:latest``) and then the familiar name alone (``busybox``)."""
+    try:
+        regex = _glob_regex(pattern)
+    except ValueError as exc:
+        raise InvalidReference('invalid reference filter "%s": %s' % (pattern, exc), pattern=pattern) from exc
     try:
         ref = parse(name, default_tag=None) if isinstance(name, str) else name
     except InvalidReference:
         return False
-    candidates = [ref.familiar_name, str(ref)]
-    if ref.tag:
-        candidates += ["%s:%s" % (ref.familiar_name, ref.tag)]
-    regex = re.compile(fnmatch.translate(pattern).replace(".*", "[^/]*"))
-    return any(regex.match(c) for c in candidates)
+    full = ref.familiar_name + (":" + ref.tag if ref.tag else "") + ("@" + ref.digest if ref.digest else "")
+    return bool(regex.fullmatch(full) or regex.fullmatch(ref.familiar_name))
