@@ -3,13 +3,17 @@
 """Extract one OCI layer tar into an empty directory, safely, in overlayfs form.
 
 - Nothing is written outside ``dest``: names are resolved lexically and may not climb out;
-  every parent on the way must be a real directory made by this layer (never a symlink);
+  every parent on the way must be a real directory inside the layer (never a symlink);
   a final component that exists is replaced, not followed; hard links must point at a
-  non-directory already extracted in this layer.
-- Whiteouts become what overlayfs reads: ``.wh.name`` -> character device 0/0 at ``name``,
-  ``.wh..wh..opq`` -> xattr ``trusted.overlay.opaque=y`` on the directory.
-- Modes (setuid included), owners, times, xattrs and device nodes are kept.
-Contract: on any error the caller removes ``dest`` (it is half-written).
+  non-directory already extracted in this layer. Symlink targets are stored verbatim.
+- Whiteouts become what overlayfs reads (as Docker's overlay2 driver makes them):
+  ``.wh.name`` -> character device 0/0 at ``name``; ``.wh..wh..opq`` -> xattr
+  ``trusted.overlay.opaque=y`` on the directory; other ``.wh..wh.*`` entries are ignored.
+- Modes (setuid/sticky included), owners, times, xattrs and device nodes are kept.
+
+Contract: on any error ``apply_layer`` raises a LayerError (or the stream's own EngineError)
+and the caller removes ``dest`` with ``remove_tree``: it is half-written. Nothing is fsynced;
+the caller syncs the filesystem once per layer.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import shutil
 import stat
 import tarfile
 
-from .._errors import LayerError, UnsafePath, UnsupportedEntry
+from .._errors import EngineError, LayerError, UnsafePath, UnsupportedEntry
 from .tarsplit import SplitRecorder
 
 WHITEOUT = ".wh."
@@ -28,41 +32,50 @@ OPAQUE_XATTR = "trusted.overlay.opaque"
 XATTR_PREFIX = "SCHILY.xattr."
 CHUNK = 1 << 20
 _FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_DEVICES = {tarfile.CHRTYPE: stat.S_IFCHR, tarfile.BLKTYPE: stat.S_IFBLK, tarfile.FIFOTYPE: stat.S_IFIFO}
 
 
 def apply_layer(tar_stream, dest, split_out=None):
-    """Extract ``tar_stream`` (uncompressed, read once) into ``dest``; returns counts.
-    With ``split_out``, also writes the tar-split record there (see tarsplit.py)."""
+    """Extract ``tar_stream`` (uncompressed, read once, need not seek) into the empty directory
+    ``dest``. With ``split_out``, also writes the tar-split record there (see tarsplit.py).
+    Returns {"entries": members read, "size": bytes of regular-file content}."""
     recorder = SplitRecorder(tar_stream, split_out) if split_out else None
     extractor = _Extractor(dest, recorder)
     try:
         extractor.run(recorder or tar_stream)
-        reader = recorder or tar_stream
-        while reader.read(CHUNK):  # end-of-archive blocks and anything after them
-            pass
         if recorder:
             recorder.finish()
-    except tarfile.TarError as exc:
-        _abort(recorder)
-        raise LayerError("the layer is not a valid tar archive: %s" % exc) from exc
-    except OSError as exc:
-        _abort(recorder)
-        raise LayerError("cannot extract the layer into %s: %s" % (dest, exc)) from exc
-    except BaseException:
-        _abort(recorder)
-        raise
+    except BaseException as exc:
+        if recorder:
+            recorder.abort()
+        if isinstance(exc, EngineError) or not isinstance(exc, (tarfile.TarError, OSError, ValueError)):
+            raise
+        raise LayerError("cannot extract layer entry %r into %s: %s" % (extractor.current, dest, exc),
+                         entry=extractor.current) from exc
     return {"entries": extractor.entries, "size": extractor.size}
 
 
-def _abort(recorder):
-    if recorder:
-        recorder.abort()
+def remove_tree(path):
+    """Remove a (partly) extracted layer, even one with directories that deny writing."""
+    if not os.path.lexists(path):
+        return
+    if os.path.islink(path) or not os.path.isdir(path):
+        os.unlink(path)
+        return
+    os.chmod(path, 0o700)
+    for top, dirs, _files in os.walk(path):  # top-down: children are opened after this chmod
+        for name in dirs:
+            child = os.path.join(top, name)
+            mode = os.lstat(child).st_mode
+            if stat.S_ISDIR(mode):
+                os.chmod(child, stat.S_IMODE(mode) | 0o700)
+    shutil.rmtree(path)
 
 
 def clean_name(name):
     """A member name -> its path relative to the layer root, or UnsafePath if it climbs out."""
     if "\x00" in name:
-        raise UnsafePath("layer entry %r has a NUL byte in its name" % name)
+        raise UnsafePath("layer entry %r has a NUL byte in its name" % name, entry=name)
     parts = []
     for part in name.split("/"):
         if part in ("", "."):
@@ -80,126 +93,103 @@ class _Extractor:
     def __init__(self, dest, recorder):
         self.dest = dest
         self.recorder = recorder
-        self.safe_dirs = {""}       # relative dirs known to be real directories made here
-        self.dir_times = []
+        self.safe_dirs = {""}       # relative dirs known to be real directories (no symlinks)
+        self.dir_times = {}         # rel -> (atime_ns, mtime_ns), applied last
         self.entries = 0
         self.size = 0
+        self.current = None
 
     def run(self, stream):
-        # tarfile slices its read buffer per header: the default record size is the fastest here.
         with tarfile.open(fileobj=stream, mode="r|", errors="surrogateescape") as tar:
             for member in tar:
                 self.entries += 1
+                self.current = member.name
                 self._member(tar, member)
+        self.current = None
         # Children change their directory's mtime: set directory times last, deepest first.
-        for path, mtime in sorted(self.dir_times, key=lambda item: -item[0].count("/")):
-            os.utime(path, (mtime, mtime), follow_symlinks=False)
+        for rel in sorted(self.dir_times, key=lambda r: -r.count("/")):
+            os.utime(self._abs(rel), ns=self.dir_times[rel], follow_symlinks=False)
 
     def _member(self, tar, member):
         rel = clean_name(member.name)
-        if not rel:
-            return self._root_attrs(member)
         parent, base = rel.rpartition("/")[::2]
-        if base == OPAQUE:
-            path = self._ensure_dir(parent)
-            os.setxattr(path, OPAQUE_XATTR, b"y")
-            return None
+        is_file = member.isreg() and not base.startswith(WHITEOUT)
+        if self.recorder:  # before any content is read, so the recorder never buffers it
+            hole = (member.offset_data, member.size, rel) if is_file and not member.issparse() else None
+            self.recorder.advance(tar.offset, hole)
+        if not rel:
+            if not member.isdir():
+                raise UnsafePath("layer entry %r would replace the layer root" % member.name, entry=member.name)
+            return self._directory(member, rel, self.dest)
         if base.startswith(WHITEOUT):
-            if base.startswith(WHITEOUT + WHITEOUT):
-                return None  # other AUFS metadata: nothing for overlayfs
-            return self._whiteout("/".join(p for p in (parent, base[len(WHITEOUT):]) if p))
-        path = os.path.join(self._ensure_dir(parent), base)
-        if member.isreg():
+            return self._whiteout(member, parent, base)
+        path = os.path.join(self._real_dir(parent, create=True), base)
+        if is_file:
             return self._regular(tar, member, rel, path)
-        self._clear(rel, path, keep_dir=member.isdir())
         if member.isdir():
-            if not os.path.isdir(path):
-                os.mkdir(path, 0o700)
-            self.safe_dirs.add(rel)
-            self._attrs(member, path)
-            self.dir_times.append((path, member.mtime))
-        elif member.issym():
-            os.symlink(member.linkname, path)
-            self._attrs(member, path)
-        elif member.islnk():
-            self._hardlink(member, path)
-        elif member.ischr() or member.isblk():
-            kind = stat.S_IFCHR if member.ischr() else stat.S_IFBLK
-            os.mknod(path, kind | 0o600, os.makedev(member.devmajor, member.devminor))
-            self._attrs(member, path)
-        elif member.isfifo():
-            os.mkfifo(path, 0o600)
-            self._attrs(member, path)
+            return self._directory(member, rel, path)
+        if member.islnk():
+            return self._hardlink(member, rel, path)
+        if member.issym():
+            if "\x00" in member.linkname:
+                raise UnsafePath("symlink %r has a NUL byte in its target" % member.name, entry=member.name)
+            self._create(rel, path, lambda: os.symlink(member.linkname, path))
+        elif member.type in _DEVICES:
+            dev = 0 if member.isfifo() else os.makedev(member.devmajor, member.devminor)
+            self._create(rel, path, lambda: os.mknod(path, _DEVICES[member.type] | 0o600, dev))
         else:
             raise UnsupportedEntry("layer entry %r has an unsupported type %r" % (member.name, member.type),
                                    entry=member.name)
-        return None
+        return self._attrs(member, path)
 
     def _regular(self, tar, member, rel, path):
+        fd = self._create(rel, path, lambda: os.open(path, _FILE_FLAGS, 0o600))
         try:
-            fd = os.open(path, _FILE_FLAGS, 0o600)
-        except FileExistsError:
-            self._clear(rel, path, keep_dir=False)
-            fd = os.open(path, _FILE_FLAGS, 0o600)
-        try:
-            if self.recorder and not member.issparse():
-                self.recorder.file_content(member.offset_data, member.size, rel)
-            src = tar.extractfile(member)
-            with os.fdopen(fd, "wb", closefd=False) as out:
-                shutil.copyfileobj(src, out, CHUNK)
+            src = tar.fileobj  # read the content straight from the stream, as tarfile's makefile does
+            src.seek(member.offset_data)
+            if member.issparse():
+                for offset, size in member.sparse:
+                    os.lseek(fd, offset, os.SEEK_SET)
+                    _copy(src, fd, size, member.name)
+                os.ftruncate(fd, member.size)  # keeps the holes
+            else:
+                _copy(src, fd, member.size, member.name)
             self._attrs(member, fd)
         finally:
             os.close(fd)
         self.size += member.size
 
-    def _ensure_dir(self, rel):
-        """The absolute path of directory ``rel``, made if missing; refuses symlinks on the way."""
-        if rel in self.safe_dirs:
-            return os.path.join(self.dest, rel) if rel else self.dest
-        parent, base = rel.rpartition("/")[::2]
-        path = os.path.join(self._ensure_dir(parent), base)
+    def _directory(self, member, rel, path):
         try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            os.mkdir(path, 0o755)  # an implied parent, as Docker makes them
-        else:
-            if stat.S_ISLNK(st.st_mode):
-                raise UnsafePath("layer entry goes through the symlink %r: refusing to write through it" % rel,
-                                 entry=rel)
-            if not stat.S_ISDIR(st.st_mode):
-                raise UnsafePath("layer entry goes through %r, which is not a directory" % rel, entry=rel)
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                self._clear(rel, path)
+                os.mkdir(path, 0o700)
         self.safe_dirs.add(rel)
-        return path
+        self._attrs(member, path)
+        self.dir_times[rel] = _times(member)
 
-    def _clear(self, rel, path, keep_dir):
-        """Make room at ``path``: what is there is replaced, never followed."""
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
+    def _whiteout(self, member, parent, base):
+        directory = self._real_dir(parent, create=True)
+        if base == OPAQUE:
+            os.setxattr(directory, OPAQUE_XATTR, b"y", follow_symlinks=False)
             return
-        if keep_dir and stat.S_ISDIR(st.st_mode):
-            return
-        if self.recorder:
-            self.recorder.reproducible = False  # an earlier entry's content is gone
-        if stat.S_ISDIR(st.st_mode):
-            shutil.rmtree(path)
-            prefix = rel + "/"
-            self.safe_dirs = {d for d in self.safe_dirs if d != rel and not d.startswith(prefix)}
-        else:
-            os.unlink(path)
+        if base.startswith(WHITEOUT + WHITEOUT):
+            return  # other AUFS metadata: nothing for overlayfs
+        name = base[len(WHITEOUT):]
+        if name in ("", ".", ".."):  # ".wh..." must never turn into rmtree(dest/..)
+            raise UnsafePath("whiteout %r names no entry inside the layer" % member.name, entry=member.name)
+        rel, path = "/".join(p for p in (parent, name) if p), os.path.join(directory, name)
+        self._create(rel, path, lambda: os.mknod(path, stat.S_IFCHR, os.makedev(0, 0)))
+        os.chown(path, member.uid, member.gid, follow_symlinks=False)
 
-    def _whiteout(self, rel):
-        parent, base = rel.rpartition("/")[::2]
-        path = os.path.join(self._ensure_dir(parent), base)
-        self._clear(rel, path, keep_dir=False)
-        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(0, 0))
-
-    def _hardlink(self, member, path):
+    def _hardlink(self, member, rel, path):
         target_rel = clean_name(member.linkname)
         parent, base = target_rel.rpartition("/")[::2]
-        if not base or (parent not in self.safe_dirs and not self._is_real_dir(parent)):
-            raise UnsafePath("hard link %r points outside the layer (%r)" % (member.name, member.linkname),
-                             entry=member.name)
+        if not base or self._real_dir(parent, create=False) is None:
+            raise UnsafePath("hard link %r points outside the layer or through a symlink (%r)"
+                             % (member.name, member.linkname), entry=member.name)
         target = os.path.join(self.dest, target_rel)
         try:
             st = os.lstat(target)
@@ -208,44 +198,112 @@ class _Extractor:
                              % (member.name, member.linkname), entry=member.name) from exc
         if stat.S_ISDIR(st.st_mode):
             raise UnsafePath("hard link %r points at a directory" % member.name, entry=member.name)
-        os.link(target, path, follow_symlinks=False)
+        if target_rel != rel:  # the link shares the target's inode and metadata, as GNU tar does
+            self._create(rel, path, lambda: os.link(target, path, follow_symlinks=False))
 
-    def _is_real_dir(self, rel):
-        """True if every component of ``rel`` is a directory (no symlink) inside the layer."""
-        path = self.dest
-        for part in rel.split("/") if rel else []:
+    def _create(self, rel, path, make):
+        """``make()`` a new entry; whatever is already there is removed first, never followed."""
+        try:
+            return make()
+        except FileExistsError:
+            self._clear(rel, path)
+            return make()
+
+    def _clear(self, rel, path):
+        is_dir = stat.S_ISDIR(os.lstat(path).st_mode)
+        if is_dir:
+            shutil.rmtree(path)
+            prefix = rel + "/"
+            self.safe_dirs = {d for d in self.safe_dirs if d != rel and not d.startswith(prefix)}
+            self.dir_times = {d: t for d, t in self.dir_times.items() if d != rel and not d.startswith(prefix)}
+        else:
+            os.unlink(path)
+        if self.recorder:
+            self.recorder.removed(rel, is_dir)
+
+    def _real_dir(self, rel, create):
+        """Absolute path of directory ``rel`` after checking each component is a real directory;
+        missing ones are made (``create``) or the answer is None. A symlink is UnsafePath."""
+        if rel in self.safe_dirs:
+            return self._abs(rel)
+        path, done = self.dest, ""
+        for part in rel.split("/"):
+            done = done + "/" + part if done else part
             path = os.path.join(path, part)
+            if done in self.safe_dirs:
+                continue
             try:
-                if not stat.S_ISDIR(os.lstat(path).st_mode):
-                    return False
+                mode = os.lstat(path).st_mode
             except FileNotFoundError:
-                return False
-        return True
+                if not create:
+                    return None
+                os.mkdir(path)
+                os.chmod(path, 0o755)  # an implied parent, as Docker makes them, whatever the umask
+                mode = stat.S_IFDIR
+            if not stat.S_ISDIR(mode):  # a symlink above all: never followed
+                raise UnsafePath("layer entry %r goes through %r, which is not a real directory"
+                                 % (self.current, done), entry=self.current)
+            self.safe_dirs.add(done)
+        return path
 
-    def _root_attrs(self, member):
-        if member.isdir():
-            self._attrs(member, self.dest)
-        return None
+    def _abs(self, rel):
+        return os.path.join(self.dest, rel) if rel else self.dest
 
     def _attrs(self, member, target):
         """Owner first (chown clears setuid bits and file capabilities), then xattrs, mode and
-        mtime. ``target`` is an open fd (regular files) or a path (never followed)."""
+        times. ``target`` is an open fd (regular files) or a path that is never followed."""
         is_fd = isinstance(target, int)
         if is_fd:
             os.fchown(target, member.uid, member.gid)
         else:
-            os.lchown(target, member.uid, member.gid)
+            os.chown(target, member.uid, member.gid, follow_symlinks=False)
         for key, value in member.pax_headers.items():
             if key.startswith(XATTR_PREFIX):
-                name, data = key[len(XATTR_PREFIX):], value.encode("utf-8", "surrogateescape")
-                if is_fd:
-                    os.setxattr(target, name, data)
-                else:
-                    os.setxattr(target, name, data, follow_symlinks=False)
+                _set_xattr(member, target, key[len(XATTR_PREFIX):], value.encode("utf-8", "surrogateescape"))
         if is_fd:
             os.fchmod(target, member.mode & 0o7777)
-            os.utime(target, (member.mtime, member.mtime))
-        elif not member.issym():
+            os.utime(target, ns=_times(member))
+            return
+        if not member.issym():  # Linux has no lchmod; the path is not a symlink here
             os.chmod(target, member.mode & 0o7777)
-        if not is_fd and not member.isdir():
-            os.utime(target, (member.mtime, member.mtime), follow_symlinks=False)
+        if not member.isdir():
+            os.utime(target, ns=_times(member), follow_symlinks=False)
+
+
+def _set_xattr(member, target, name, value):
+    if name.startswith("trusted.overlay."):
+        return  # only our whiteout conversion may steer overlayfs (opaque, redirect, metacopy)
+    try:
+        if isinstance(target, int):
+            os.setxattr(target, name, value)
+        else:
+            os.setxattr(target, name, value, follow_symlinks=False)
+    except OSError as exc:
+        if not member.issym():  # Linux refuses user.* xattrs on symlinks: skip those, as Docker does
+            raise LayerError("cannot set xattr %s on layer entry %r: %s" % (name, member.name, exc.strerror),
+                             entry=member.name) from exc
+
+
+def _times(member):
+    """(atime, mtime) in nanoseconds; PAX keeps sub-second digits that a float would round."""
+    mtime = _ns(member.pax_headers.get("mtime")) or int(member.mtime * 10 ** 9)
+    return _ns(member.pax_headers.get("atime")) or mtime, mtime
+
+
+def _ns(text):
+    whole, _dot, frac = (text or "").partition(".")
+    try:
+        return int(whole) * 10 ** 9 + (-1 if whole.startswith("-") else 1) * int((frac + "0" * 9)[:9])
+    except ValueError:
+        return None
+
+
+def _copy(src, fd, size, name):
+    while size:
+        data = src.read(min(size, CHUNK))
+        if not data:
+            raise LayerError("layer entry %r is cut short" % name, entry=name)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        size -= len(data)

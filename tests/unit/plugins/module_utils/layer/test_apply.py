@@ -1,19 +1,23 @@
 # -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import tarfile
 
 import pytest
-from tarbuild import OneWay, entry, tar
+from tarbuild import OneWay, entry, tar, vartmp  # noqa: F401 (a fixture)
 
-from ansible_collections.strata.containers.plugins.module_utils._errors import LayerError, UnsafePath
-from ansible_collections.strata.containers.plugins.module_utils.layer.apply import apply_layer
+from ansible_collections.strata.containers.plugins.module_utils._errors import (LayerError, UnsafePath,
+                                                                               UnsupportedEntry)
+from ansible_collections.strata.containers.plugins.module_utils.layer.apply import apply_layer, remove_tree
 
 
 @pytest.fixture
-def dirs(tmp_path):
-    dest, outside = tmp_path / "layer", tmp_path / "outside"
+def dirs(vartmp):
+    dest, outside = vartmp / "layer", vartmp / "outside"
     dest.mkdir()
     outside.mkdir()
     (outside / "keep").write_text("untouched")
@@ -83,8 +87,14 @@ def test_later_entries_replace_earlier_ones_without_following(dirs):
     [entry("pw", "hardlink", link="../../etc/passwd")],
     [entry("pw", "hardlink", link="/etc/passwd")],
     [entry("a", "symlink", link="/"), entry("a/.wh.keep")],
+    [entry("a", "symlink", link="OUTSIDE"), entry("a/.wh..wh..opq")],
+    [entry(".wh...")],
+    [entry("layer/.wh...")],
+    [entry(".wh..")],
+    [entry("f", data=b"x"), entry("f/x", data=b"x")],
 ], ids=["dotdot", "nested-dotdot", "abs-dotdot", "symlink-root", "symlink-parent", "link-through-symlink",
-        "hardlink-dotdot", "hardlink-abs", "whiteout-through-symlink"])
+        "hardlink-dotdot", "hardlink-abs", "whiteout-through-symlink", "opaque-through-symlink",
+        "whiteout-dotdot", "nested-whiteout-dotdot", "whiteout-dot", "file-as-parent"])
 def test_attacks_are_refused_and_nothing_is_written_outside(dirs, entries):
     dest, outside = dirs
     entries = [(info, data) if info.linkname != "OUTSIDE" else _relink(info, str(outside), data)
@@ -106,3 +116,85 @@ def test_garbage_is_a_layer_error(dirs):
     dest, _ = dirs
     with pytest.raises(LayerError):
         _apply(b"this is not a tar archive" * 100, dest)
+
+
+def test_block_devices_whiteout_owners_and_root_entry(dirs):
+    dest, _ = dirs
+    _apply(tar(entry("./", "dir", mode=0o711, mtime=1600000000), entry("dev/sda", "blk", dev=(8, 0)),
+               entry("etc/.wh.old", uid=7, gid=8)), dest)
+    assert stat.S_ISBLK(os.lstat(dest / "dev/sda").st_mode)
+    assert os.lstat(dest / "dev/sda").st_rdev == os.makedev(8, 0)
+    old = os.lstat(dest / "etc/old")
+    assert (old.st_uid, old.st_gid) == (7, 8)
+    root = os.lstat(dest)
+    assert stat.S_IMODE(root.st_mode) == 0o711 and root.st_mtime == 1600000000
+
+
+def test_sub_second_times_and_symlink_times(dirs):
+    dest, _ = dirs
+    info, data = entry("f", data=b"x")
+    info.pax_headers = {"mtime": "1700000000.123456789"}
+    _apply(tar((info, data), entry("s", "symlink", link="/nowhere", mtime=1500000000)), dest)
+    assert os.lstat(dest / "f").st_mtime_ns == 1700000000123456789
+    assert os.lstat(dest / "s").st_mtime == 1500000000
+
+
+def test_overlay_xattrs_from_the_tar_are_not_applied(dirs):
+    dest, _ = dirs
+    _apply(tar(entry("d", "dir", xattrs={"trusted.overlay.redirect": "/x", "trusted.k": "v"})), dest)
+    assert os.getxattr(dest / "d", "trusted.k") == b"v"
+    assert "trusted.overlay.redirect" not in os.listxattr(dest / "d")
+
+
+def test_hard_link_to_a_symlink_links_the_symlink(dirs):
+    dest, outside = dirs
+    _apply(tar(entry("s", "symlink", link=str(outside)), entry("h", "hardlink", link="s")), dest)
+    assert os.path.islink(dest / "h") and os.lstat(dest / "h").st_ino == os.lstat(dest / "s").st_ino
+
+
+def test_a_directory_replaced_within_the_layer(dirs):
+    dest, _ = dirs
+    _apply(tar(entry("d", "dir"), entry("d/f", data=b"1"), entry(".wh.d"), entry("x", "symlink", link="/"),
+               entry("x", "dir", mode=0o700), entry("x/y", data=b"y")), dest)
+    assert stat.S_ISCHR(os.lstat(dest / "d").st_mode)
+    assert (dest / "x/y").read_bytes() == b"y" and not os.path.islink(dest / "x")
+
+
+def test_unsupported_types_are_refused(dirs):
+    dest, _ = dirs
+    info, _data = entry("vol", "fifo")
+    info.type = b"V"
+    with pytest.raises(UnsupportedEntry):
+        _apply(tar((info, None), fmt=tarfile.GNU_FORMAT), dest)
+
+
+def test_a_truncated_tar_is_a_layer_error(dirs):
+    dest, _ = dirs
+    data = tar(entry("big", data=b"x" * 100000))
+    with pytest.raises(LayerError):
+        _apply(data[:50000], dest)
+
+
+def test_remove_tree_copes_with_locked_directories(dirs):
+    dest, _ = dirs
+    _apply(tar(entry("a", "dir", mode=0o500), entry("a/b", "dir", mode=0), entry("a/b/f", data=b"x", mode=0)),
+           dest)
+    os.chmod(dest / "a", 0)
+    remove_tree(str(dest))
+    assert not os.path.lexists(dest)
+
+
+def test_real_tar_with_sparse_files_and_long_names(dirs, vartmp):
+    dest, _ = dirs
+    src = vartmp / "src"
+    deep = src / ("d" * 120) / ("e" * 120)
+    deep.mkdir(parents=True)
+    with open(deep / "sparse", "wb") as f:
+        f.seek(5 << 20)
+        f.write(b"end")
+    data = subprocess.run(["tar", "-C", str(src), "--sparse", "--xattrs", "-cf", "-", "."], check=True,
+                          capture_output=True).stdout
+    _apply(data, dest)
+    out = dest / ("d" * 120) / ("e" * 120) / "sparse"
+    assert out.read_bytes() == b"\0" * (5 << 20) + b"end"
+    assert os.stat(out).st_blocks * 512 < (1 << 20)  # the hole stayed a hole
