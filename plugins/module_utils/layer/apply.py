@@ -48,7 +48,7 @@ def apply_layer(tar_stream, dest, split_out=None):
     except BaseException as exc:
         if recorder:
             recorder.abort()
-        if isinstance(exc, EngineError) or not isinstance(exc, (tarfile.TarError, OSError, ValueError)):
+        if isinstance(exc, EngineError) or not isinstance(exc, (tarfile.TarError, OSError, ValueError, OverflowError)):
             raise
         raise LayerError("cannot extract layer entry %r into %s: %s" % (extractor.current, dest, exc),
                          entry=extractor.current) from exc

@@ -198,3 +198,11 @@ def test_real_tar_with_sparse_files_and_long_names(dirs, vartmp):
     out = dest / ("d" * 120) / ("e" * 120) / "sparse"
     assert out.read_bytes() == b"\0" * (5 << 20) + b"end"
     assert os.stat(out).st_blocks * 512 < (1 << 20)  # the hole stayed a hole
+
+
+def test_absurd_owners_are_a_layer_error(dirs):
+    dest, _ = dirs
+    info, data = entry("f", data=b"x")
+    info.pax_headers = {"uid": str(1 << 40)}
+    with pytest.raises(LayerError):
+        _apply(tar((info, data)), dest)
