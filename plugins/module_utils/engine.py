@@ -56,6 +56,8 @@ class Engine:
         wanted = spec.parse_platform(platform) if platform else None
         local = self._local_match(ref, wanted)
         if local and policy != "always":
+            if ref.digest and self.store.load_refs()["digests"].get(ref.digest_name) != local:
+                return self._pin(ref, local)  # known by this digest already: pin it, no download
             return self._result(False, [], local)
         if policy == "never":
             raise ImageNotFound("image %s is not in the store and pull is 'never'" % ref, name=str(ref))
@@ -81,6 +83,14 @@ class Engine:
                 refs["digests" if ref.digest else "tags"][name_key] = resolved.image_id
                 self.store.refs.save(refs)
         return self._result(True, actions, resolved.image_id)
+
+    def _pin(self, ref, image_id):
+        if not self.check_mode:
+            with self.store.locks.store():
+                refs = self.store.load_refs()
+                refs["digests"][ref.digest_name] = image_id
+                self.store.refs.save(refs)
+        return self._result(True, ["Pinned %s to %s" % (ref, image_id)], image_id)
 
     def _local_match(self, ref, wanted_platform):
         refs = self.store.load_refs()
