@@ -10,6 +10,7 @@ import contextlib
 
 from . import image_view, local_images, pull as _pull
 from ._errors import ImageNotFound, InvalidReference, InvalidSpec
+from .oci import digest as _digest
 from .oci import reference, spec
 from .store.store import DEFAULT_ROOT, Store
 
@@ -73,16 +74,29 @@ class Engine:
         actions = ["Pulled image %s" % ref] if not have else ["Tagged %s as %s" % (resolved.image_id, ref)]
         if self.check_mode:
             return self._result(True, actions, resolved.image_id, check=True)
-        with self._using_layers(_chains(resolved)):
-            _pull.fetch_layers(self.store, client, ref.path, resolved)
-            _pull.store_blobs(self.store, resolved)
-            with self.store.locks.store():
-                refs = self.store.load_refs()
-                record = _pull.record_for(ref, resolved, self.store.images.get(resolved.image_id))
-                self.store.images.put(record)
-                refs["digests" if ref.digest else "tags"][name_key] = resolved.image_id
-                self.store.refs.save(refs)
+        made = []
+        try:
+            with self._using_layers(_chains(resolved)):
+                _pull.fetch_layers(self.store, client, ref.path, resolved, made)
+                _pull.store_blobs(self.store, resolved)
+                with self.store.locks.store():
+                    refs = self.store.load_refs()
+                    record = _pull.record_for(ref, resolved, self.store.images.get(resolved.image_id))
+                    self.store.images.put(record)
+                    refs["digests" if ref.digest else "tags"][name_key] = resolved.image_id
+                    self.store.refs.save(refs)
+        except BaseException:
+            self._discard_unrecorded(made)
+            raise
         return self._result(True, actions, resolved.image_id)
+
+    def _discard_unrecorded(self, chains):
+        """A failed pull takes back the layers it extracted that no image records."""
+        with self.store.locks.store():
+            needed = {layer["chain_id"] for r in self.store.image_records() for layer in r["layers"]}
+            for chain in chains:
+                if chain not in needed:
+                    self.store.layers.remove(chain)
 
     def _pin(self, ref, image_id):
         if not self.check_mode:
@@ -181,5 +195,4 @@ class Engine:
 
 
 def _chains(resolved):
-    from .oci import digest as _digest
     return _digest.chain_ids(resolved.config["rootfs"]["diff_ids"])

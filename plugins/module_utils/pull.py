@@ -69,8 +69,9 @@ def _check_platform(ref, config, wanted):
         raise InvalidSpec("image %s is for %s, not for the requested platform %s" % (ref, have, wanted))
 
 
-def fetch_layers(store, client, repo, resolved):
-    """Make sure every layer of ``resolved`` is in the store; returns the chain IDs extracted now.
+def fetch_layers(store, client, repo, resolved, made):
+    """Make sure every layer of ``resolved`` is in the store. Appends to ``made`` the chain IDs
+    extracted by this call as they land, so that a caller whose pull fails can remove them.
     The caller holds the layers' use locks."""
     diff_ids = resolved.config["rootfs"]["diff_ids"]
     chains = _digest.chain_ids(diff_ids)
@@ -80,11 +81,14 @@ def fetch_layers(store, client, repo, resolved):
             parent = chains[i - 1] if i else None
             jobs.append((desc, diff_ids[i], chains[i], parent))
     if not jobs:
-        return []
-    workers = min(MAX_PARALLEL_LAYERS, len(jobs))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(lambda job: _fetch_one(store, client, repo, *job), jobs))
-    return [job[2] for job, made in zip(jobs, results) if made]
+        return
+
+    def one(job):
+        if _fetch_one(store, client, repo, *job):
+            made.append(job[2])  # list.append is atomic under the GIL
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_LAYERS, len(jobs))) as pool:
+        for _ in pool.map(one, jobs):
+            pass
 
 
 def _fetch_one(store, client, repo, desc, diff_id, chain_id, parent):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -110,13 +111,30 @@ def test_hard_link_to_a_path_outside_the_layer(registry, tmp_root, tmp_path):
         assert result["error"] == "UnsafePath"
 
 
+def _plant_manifest(registry, repo, tag, data):
+    """The registry refuses to accept manifests over 4 MiB, so a hostile one is planted in its
+    storage, where the registry serves it from like any other."""
+    digest = hashlib.sha256(data).hexdigest()
+    blob = registry.blob_path("sha256:" + digest)
+    os.makedirs(os.path.dirname(blob), exist_ok=True)
+    with open(blob, "wb") as f:
+        f.write(data)
+    manifests = os.path.join(registry.data_dir, "docker/registry/v2/repositories", repo, "_manifests")
+    for link in ("revisions/sha256/%s/link" % digest, "tags/%s/current/link" % tag,
+                 "tags/%s/index/sha256/%s/link" % (tag, digest)):
+        os.makedirs(os.path.dirname(os.path.join(manifests, link)), exist_ok=True)
+        with open(os.path.join(manifests, link), "w") as f:
+            f.write("sha256:" + digest)
+
+
 def test_oversized_manifest(registry, tmp_root, tmp_path):
     before = _seeded_store(registry, tmp_root)
     name, info = _push_crafted(registry, tmp_path, [])
     repo = name.split("/", 1)[1].rsplit(":", 1)[0]
     manifest = json.loads(info["manifest"])
     manifest["annotations"] = {"padding": "p" * (5 << 20)}
-    resp = requests.put("http://%s/v2/%s/manifests/huge" % (registry.addr, repo), data=json.dumps(manifest),
-                        headers={"Content-Type": manifest["mediaType"]}, timeout=60)
-    assert resp.status_code == 201, resp.text
+    _plant_manifest(registry, repo, "huge", json.dumps(manifest).encode())
+    served = requests.get("http://%s/v2/%s/manifests/huge" % (registry.addr, repo), timeout=60,
+                          headers={"Accept": manifest["mediaType"]})
+    assert served.status_code == 200 and len(served.content) > (5 << 20)
     _assert_fails_cleanly(tmp_root, before, "%s/%s:huge" % (registry.addr, repo), "larger than the limit")

@@ -5,7 +5,7 @@
 #   usage: build_images.sh            build (if needed) into $STRATA_TEST_CACHE/v$RIG_VERSION
 # Env: STRATA_TEST_CACHE (default /var/tmp/strata-test-cache), MIRROR (Debian mirror URL).
 set -euo pipefail
-RIG_VERSION=1                     # bump when a recipe below changes
+RIG_VERSION=2                     # bump when a recipe below changes
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${STRATA_TEST_CACHE:-/var/tmp/strata-test-cache}
 OUT=$CACHE/v$RIG_VERSION
@@ -64,7 +64,7 @@ log "multi: debian base layer"
 umoci new --image "$OCI:multi"
 umoci unpack --image "$OCI:multi" "$work/multi"
 cp -a "$ROOTFS/." "$work/multi/rootfs/"
-umoci repack --image "$OCI:multi" --history.created_by "debootstrap --variant=minbase bookworm (slimmed)" "$work/multi"
+umoci repack --refresh-bundle --image "$OCI:multi" --history.created_by "debootstrap --variant=minbase bookworm (slimmed)" "$work/multi"
 log "multi: small files layer"
 python3 "$here/make_layers.py" smallfiles "$work/multi/rootfs/opt/smallfiles"
 umoci repack --refresh-bundle --image "$OCI:multi" --history.created_by "add 3000 small files" "$work/multi"
