@@ -26,11 +26,15 @@ except ImportError as exc:  # pragma: no cover - depends on the host
 
 def need_requests():
     if requests is None:
-        raise MissingDependency("requests", "to talk to registries", exception=REQUESTS_ERROR[1])
+        raise MissingDependency("requests", "to talk to registries", exception=_trace(REQUESTS_ERROR))
     return requests
 
 
 def need_zstandard():
     if zstandard is None:
-        raise MissingDependency("zstandard", "to read zstd-compressed layers", exception=ZSTANDARD_ERROR[1])
+        raise MissingDependency("zstandard", "to read zstd-compressed layers", exception=_trace(ZSTANDARD_ERROR))
     return zstandard
+
+
+def _trace(error):
+    return error[1] if error else None
