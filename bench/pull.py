@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 """Cold pull of the multi-layer test image: strata.containers vs `podman pull` vs `skopeo copy`
 (download only), against one local registry, interleaved (A B C A B C ...), medians and ratios.
@@ -75,7 +74,7 @@ def measure(ref, scratch, runs, python):
     times = {name: [] for name in table}
     for name, (paths, cmd, env) in table.items():  # warm-up: page cache, first-run costs
         time_once(paths, cmd, env)
-    for _ in range(runs):
+    for dummy in range(runs):
         for name, (paths, cmd, env) in table.items():
             times[name].append(time_once(paths, cmd, env))
     for paths, _cmd, _env in table.values():

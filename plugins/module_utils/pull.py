@@ -87,7 +87,7 @@ def fetch_layers(store, client, repo, resolved, made):
         if _fetch_one(store, client, repo, *job):
             made.append(job[2])  # list.append is atomic under the GIL
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_LAYERS, len(jobs))) as pool:
-        for _ in pool.map(one, jobs):
+        for dummy in pool.map(one, jobs):
             pass
 
 

@@ -32,7 +32,7 @@ def run_module(module, args, check=False, diff=False, timeout=600):
             cmd.append("--check")
         if diff:
             cmd.append("--diff")
-        proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=timeout, check=False)
         path = os.path.join(tree, "localhost")
         if not os.path.exists(path):
             raise AssertionError("ansible produced no result:\n%s\n%s" % (proc.stdout, proc.stderr))
@@ -60,7 +60,7 @@ def run_playbook(path, extra_vars=None, check=False, timeout=900):
         cmd += ["-e", json.dumps(extra_vars)]
     if check:
         cmd.append("--check")
-    proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=timeout, check=False)
     return PlaybookRun(proc)
 
 

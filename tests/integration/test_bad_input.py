@@ -88,7 +88,7 @@ def test_tampered_blob_is_refused(registry, tmp_root, tmp_path):
 
 def test_layer_with_dotdot_paths(registry, tmp_root, tmp_path):
     before = _seeded_store(registry, tmp_root)
-    name, _ = _push_crafted(registry, tmp_path, [_tar(_file("../../escaped-%s" % uuid.uuid4().hex))])
+    name, dummy = _push_crafted(registry, tmp_path, [_tar(_file("../../escaped-%s" % uuid.uuid4().hex))])
     result = _assert_fails_cleanly(tmp_root, before, name, "..")
     assert result["error"] == "UnsafePath"
 
@@ -96,7 +96,7 @@ def test_layer_with_dotdot_paths(registry, tmp_root, tmp_path):
 def test_symlink_to_root_then_a_file_through_it(registry, tmp_root, tmp_path):
     before = _seeded_store(registry, tmp_root)
     target = "/var/tmp/strata-escape-%s" % uuid.uuid4().hex
-    name, _ = _push_crafted(registry, tmp_path, [_tar(_link("escape", "/"), _file("escape" + target))])
+    name, dummy = _push_crafted(registry, tmp_path, [_tar(_link("escape", "/"), _file("escape" + target))])
     result = _assert_fails_cleanly(tmp_root, before, name)
     assert result["error"] == "UnsafePath"
     assert not os.path.exists(target)
@@ -105,7 +105,7 @@ def test_symlink_to_root_then_a_file_through_it(registry, tmp_root, tmp_path):
 def test_hard_link_to_a_path_outside_the_layer(registry, tmp_root, tmp_path):
     before = _seeded_store(registry, tmp_root)
     for target in ("../../../../etc/passwd", "/etc/passwd"):
-        name, _ = _push_crafted(registry, tmp_path, [_tar(_dir("etc"), _link("etc/pw", target, tarfile.LNKTYPE))])
+        name, dummy = _push_crafted(registry, tmp_path, [_tar(_dir("etc"), _link("etc/pw", target, tarfile.LNKTYPE))])
         result = _assert_fails_cleanly(tmp_root, before, name)
         assert result["error"] == "UnsafePath"
 
@@ -125,7 +125,7 @@ class _HostileRegistry(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         try:
             self.wfile.write(b'{"schemaVersion": 2, "annotations": {"x": "')
-            for _ in range(64):  # 64 MiB unless the client stops reading first
+            for dummy in range(64):  # 64 MiB unless the client stops reading first
                 self.wfile.write(b"p" * (1 << 20))
         except (BrokenPipeError, ConnectionResetError):
             pass

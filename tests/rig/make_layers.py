@@ -27,8 +27,8 @@ def smallfiles(root):
         directory = os.path.join(root, "d%02d" % d)
         os.makedirs(directory, exist_ok=True)
         for f in range(100):
-            lines = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 10)))
-                     for _ in range(rng.randint(2, 60))]
+            lines = [" ".join(rng.choice(WORDS) for dummy in range(rng.randint(3, 10)))
+                     for dummy in range(rng.randint(2, 60))]
             with open(os.path.join(directory, "f%03d.py" % f), "w") as out:
                 out.write("\n".join(lines) + "\n")
 

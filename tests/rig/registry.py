@@ -85,7 +85,7 @@ class Registry:
 
 
 def run_skopeo(*args, env=None):
-    proc = subprocess.run(["skopeo"] + list(args), capture_output=True, text=True, env=env, timeout=600)
+    proc = subprocess.run(["skopeo"] + list(args), capture_output=True, text=True, env=env, timeout=600, check=False)
     if proc.returncode:
         raise RuntimeError("skopeo %s: %s" % (" ".join(args), proc.stderr.strip()))
     return proc.stdout

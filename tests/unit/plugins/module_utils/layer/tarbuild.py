@@ -5,14 +5,7 @@
 from __future__ import annotations
 
 import io
-import os
-import pathlib
 import tarfile
-import tempfile
-
-import pytest
-
-from ansible_collections.strata.containers.plugins.module_utils.layer.apply import remove_tree
 
 
 def entry(name, kind="file", data=b"", mode=None, uid=0, gid=0, mtime=1700000000, link="", xattrs=None,
@@ -50,11 +43,3 @@ class OneWay(io.RawIOBase):
 
     def read(self, n=-1):
         return self._buf.read(n)
-
-
-@pytest.fixture
-def vartmp():
-    """A scratch directory on a disk filesystem: trusted.* xattrs and mknod need one (not tmpfs)."""
-    path = tempfile.mkdtemp(prefix="layer-test-", dir="/var/tmp" if os.path.isdir("/var/tmp") else None)
-    yield pathlib.Path(path)
-    remove_tree(path)

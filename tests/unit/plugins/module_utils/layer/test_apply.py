@@ -8,10 +8,10 @@ import subprocess
 import tarfile
 
 import pytest
-from tarbuild import OneWay, entry, tar, vartmp  # noqa: F401 (a fixture)
+from tarbuild import OneWay, entry, tar
 
-from ansible_collections.strata.containers.plugins.module_utils._errors import (LayerError, UnsafePath,
-                                                                               UnsupportedEntry)
+from ansible_collections.strata.containers.plugins.module_utils._errors import (
+    LayerError, UnsafePath, UnsupportedEntry)
 from ansible_collections.strata.containers.plugins.module_utils.layer.apply import apply_layer, remove_tree
 
 
@@ -29,7 +29,7 @@ def _apply(data, dest, split=None):
 
 
 def test_entry_types_modes_owners_times_and_xattrs(dirs):
-    dest, _ = dirs
+    dest, dummy = dirs
     stats = _apply(tar(
         entry("bin", "dir", mode=0o755),
         entry("bin/su", data=b"\x7fELF", mode=0o4755, uid=0, gid=0),
@@ -58,7 +58,7 @@ def test_entry_types_modes_owners_times_and_xattrs(dirs):
 
 
 def test_whiteouts_become_overlay_form(dirs):
-    dest, _ = dirs
+    dest, dummy = dirs
     _apply(tar(entry("etc/.wh.motd"), entry("usr/lib/.wh.gconv"), entry("opt/app/.wh..wh..opq"),
                entry("opt/app/new", data=b"n")), dest)
     for gone in ("etc/motd", "usr/lib/gconv"):
@@ -113,13 +113,13 @@ def _relink(info, target, data):
 
 
 def test_garbage_is_a_layer_error(dirs):
-    dest, _ = dirs
+    dest, dummy = dirs
     with pytest.raises(LayerError):
         _apply(b"this is not a tar archive" * 100, dest)
 
 
 def test_block_devices_whiteout_owners_and_root_entry(dirs):
-    dest, _ = dirs
+    dest, dummy = dirs
     _apply(tar(entry("./", "dir", mode=0o711, mtime=1600000000), entry("dev/sda", "blk", dev=(8, 0)),
                entry("etc/.wh.old", uid=7, gid=8)), dest)
     assert stat.S_ISBLK(os.lstat(dest / "dev/sda").st_mode)
@@ -131,7 +131,7 @@ def test_block_devices_whiteout_owners_and_root_entry(dirs):
 
 
 def test_sub_second_times_and_symlink_times(dirs):
-    dest, _ = dirs
+    dest, dummy = dirs
     info, data = entry("f", data=b"x")
     info.pax_headers = {"mtime": "1700000000.123456789"}
     _apply(tar((info, data), entry("s", "symlink", link="/nowhere", mtime=1500000000)), dest)
@@ -140,7 +140,7 @@ def test_sub_second_times_and_symlink_times(dirs):
 
 
 def test_overlay_xattrs_from_the_tar_are_not_applied(dirs):
-    dest, _ = dirs
+    dest, dummy = dirs
     _apply(tar(entry("d", "dir", xattrs={"trusted.overlay.redirect": "/x", "trusted.k": "v"})), dest)
     assert os.getxattr(dest / "d", "trusted.k") == b"v"
     assert "trusted.overlay.redirect" not in os.listxattr(dest / "d")
@@ -153,7 +153,7 @@ def test_hard_link_to_a_symlink_links_the_symlink(dirs):
 
 
 def test_a_directory_replaced_within_the_layer(dirs):
-    dest, _ = dirs
+    dest, dummy = dirs
     _apply(tar(entry("d", "dir"), entry("d/f", data=b"1"), entry(".wh.d"), entry("x", "symlink", link="/"),
                entry("x", "dir", mode=0o700), entry("x/y", data=b"y")), dest)
     assert stat.S_ISCHR(os.lstat(dest / "d").st_mode)
@@ -161,7 +161,7 @@ def test_a_directory_replaced_within_the_layer(dirs):
 
 
 def test_unsupported_types_are_refused(dirs):
-    dest, _ = dirs
+    dest, dummy = dirs
     info, _data = entry("vol", "fifo")
     info.type = b"V"
     with pytest.raises(UnsupportedEntry):
@@ -169,14 +169,14 @@ def test_unsupported_types_are_refused(dirs):
 
 
 def test_a_truncated_tar_is_a_layer_error(dirs):
-    dest, _ = dirs
+    dest, dummy = dirs
     data = tar(entry("big", data=b"x" * 100000))
     with pytest.raises(LayerError):
         _apply(data[:50000], dest)
 
 
 def test_remove_tree_copes_with_locked_directories(dirs):
-    dest, _ = dirs
+    dest, dummy = dirs
     _apply(tar(entry("a", "dir", mode=0o500), entry("a/b", "dir", mode=0), entry("a/b/f", data=b"x", mode=0)),
            dest)
     os.chmod(dest / "a", 0)
@@ -185,7 +185,7 @@ def test_remove_tree_copes_with_locked_directories(dirs):
 
 
 def test_real_tar_with_sparse_files_and_long_names(dirs, vartmp):
-    dest, _ = dirs
+    dest, dummy = dirs
     src = vartmp / "src"
     deep = src / ("d" * 120) / ("e" * 120)
     deep.mkdir(parents=True)
@@ -201,7 +201,7 @@ def test_real_tar_with_sparse_files_and_long_names(dirs, vartmp):
 
 
 def test_absurd_owners_are_a_layer_error(dirs):
-    dest, _ = dirs
+    dest, dummy = dirs
     info, data = entry("f", data=b"x")
     info.pax_headers = {"uid": str(1 << 40)}
     with pytest.raises(LayerError):

@@ -9,7 +9,7 @@ import subprocess
 import tarfile
 
 import pytest
-from tarbuild import OneWay, entry, tar, vartmp  # noqa: F401 (a fixture)
+from tarbuild import OneWay, entry, tar
 
 from ansible_collections.strata.containers.plugins.module_utils._errors import Corrupt, LayerError
 from ansible_collections.strata.containers.plugins.module_utils.layer.apply import apply_layer

@@ -51,7 +51,7 @@ def test_a_layer_wanted_by_several_processes_is_extracted_once(tmp_path):
     markers.mkdir()
     Store(root)
     barrier = multiprocessing.Barrier(4)
-    procs = [multiprocessing.Process(target=_extract_slowly, args=(root, str(markers), barrier)) for _ in range(4)]
+    procs = [multiprocessing.Process(target=_extract_slowly, args=(root, str(markers), barrier)) for dummy in range(4)]
     for p in procs:
         p.start()
     for p in procs:
@@ -99,4 +99,3 @@ def test_work_dirs_of_killed_processes_are_swept_and_live_ones_kept(tmp_path):
         assert tempdirs.sweep(store.tmp) == 1
         assert os.listdir(store.tmp) == [os.path.basename(mine)]
     assert os.listdir(store.tmp) == []
-
