@@ -17,6 +17,7 @@ from .layer import compression
 from .oci import digest as _digest
 from .oci import spec
 from .registry.client import RegistryClient
+from .registry.transport import body_errors
 from .store.fsutil import syncfs
 
 MAX_PARALLEL_LAYERS = 3
@@ -116,14 +117,18 @@ def _download_into(client, repo, desc, diff_id, diff_dir, split_path):
             _apply.apply_layer(tar_stream, diff_dir, split_out=split_path)
             tar_stream.drain(READ_CHUNK)
             packed.drain(READ_CHUNK)
-        except Exception:
-            # A digest error found while reading says more than the tar error it caused.
-            packed.drain(READ_CHUNK)
-            packed.finish()
+        except Exception as exc:
+            # A digest error found by reading on says more than the tar error it caused.
+            if not isinstance(exc, body_errors()):
+                packed.drain(READ_CHUNK)
+                packed.finish()
             raise
         packed.finish()
         tar_stream.finish()
         return tar_stream.size
+    except body_errors() as exc:
+        raise RegistryError("downloading layer %s failed: %s" % (desc.digest, exc), temporary=True,
+                            digest=desc.digest) from exc
     finally:
         resp.close()
 

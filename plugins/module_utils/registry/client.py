@@ -8,7 +8,7 @@ from .._errors import AuthenticationError, InvalidSpec, NotFound, RegistryError
 from ..oci import digest as _digest
 from ..oci import spec
 from .auth import Authenticator
-from .transport import Transport, temporary_status
+from .transport import Transport, body_errors, temporary_status
 
 MANIFEST_ACCEPT = ", ".join(spec.MANIFEST_TYPES + spec.INDEX_TYPES)
 CHUNK = 1 << 20
@@ -97,5 +97,7 @@ class RegistryClient:
                     raise InvalidSpec("%s is larger than the limit of %d bytes" % (what, limit))
                 chunks.append(chunk)
             return b"".join(chunks)
+        except body_errors() as exc:
+            raise RegistryError("reading %s failed: %s" % (what, exc), temporary=True) from exc
         finally:
             resp.close()

@@ -35,6 +35,12 @@ def is_insecure(host, insecure_registries=()):
     return is_loopback(host) or host in set(insecure_registries or ())
 
 
+def body_errors():
+    """What reading a response body can raise (a connection cut mid-blob): temporary errors."""
+    requests = need_requests()
+    return (requests.exceptions.RequestException, requests.packages.urllib3.exceptions.HTTPError)
+
+
 def temporary_status(code):
     return code in (408, 425, 429, 500, 502, 503, 504)
 
