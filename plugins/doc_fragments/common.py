@@ -39,8 +39,8 @@ options:
     type: str
   ca_cert:
     description:
-      - A PEM file of CA certificates to trust for the registry's TLS certificate, in addition to
-        nothing else (it replaces the system trust store for this task).
+      - A PEM file of CA certificates to verify the registry's TLS certificate with, instead of
+        the system trust store.
     type: path
 requirements:
   - The Python library C(requests) on the target host.
