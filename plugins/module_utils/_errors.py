@@ -48,6 +48,18 @@ class EngineError(Exception):
     def __str__(self):
         return self.message
 
+    def __reduce__(self):
+        # Errors cross process boundaries (parallel layer extraction): keep class and details.
+        return (_rebuild, (type(self), self.message, self.details, self.temporary))
+
+
+def _rebuild(cls, message, details, temporary):
+    exc = cls.__new__(cls)
+    EngineError.__init__(exc, message, **details)
+    exc.__dict__.update(details)
+    exc.temporary = temporary
+    return exc
+
 
 class InvalidReference(EngineError, ValueError):
     pass

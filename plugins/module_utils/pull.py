@@ -8,8 +8,10 @@ filesystem is synced once, and only then the image record and its names are writ
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from ._errors import InvalidSpec, RegistryError
 from .layer import apply as _apply
@@ -20,7 +22,7 @@ from .registry.client import RegistryClient
 from .registry.transport import body_errors
 from .store.fsutil import syncfs
 
-MAX_PARALLEL_LAYERS = 3
+MAX_PARALLEL_LAYERS = 3  # processes
 LAYER_ATTEMPTS = 3
 READ_CHUNK = 1 << 20
 
@@ -81,15 +83,41 @@ def fetch_layers(store, client, repo, resolved, made):
         if not store.layers.exists(chains[i]):
             parent = chains[i - 1] if i else None
             jobs.append((desc, diff_ids[i], chains[i], parent))
-    if not jobs:
+    if len(jobs) < 2:
+        for job in jobs:
+            if _fetch_one(store, client, repo, *job):
+                made.append(job[2])
         return
+    _fetch_in_processes(store, client, repo, sorted(jobs, key=lambda job: -job[0].size), made)
 
-    def one(job):
-        if _fetch_one(store, client, repo, *job):
-            made.append(job[2])  # list.append is atomic under the GIL
-    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_LAYERS, len(jobs))) as pool:
-        for dummy in pool.map(one, jobs):
-            pass
+
+# Extraction is Python code under one GIL: layers go to forked processes to use every core.
+# The children find the store and client here (fork copies memory; only jobs are pickled).
+_FORKED = {}
+
+
+def _fetch_in_processes(store, client, repo, jobs, made):
+    _FORKED.update(store=store, client=client, repo=repo, pid=os.getpid())
+    errors = []
+    workers = min(MAX_PARALLEL_LAYERS, len(jobs), os.cpu_count() or 1)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = {pool.submit(_fetch_in_child, job): job for job in jobs}
+        for future in as_completed(futures):
+            try:
+                if future.result():
+                    made.append(futures[future][2])
+            except Exception as exc:  # keep going: every layer that landed must be known
+                errors.append(exc)
+    if errors:
+        raise errors[0]
+
+
+def _fetch_in_child(job):
+    client = _FORKED["client"]
+    if _FORKED["pid"] != os.getpid():
+        client.transport.new_session()  # never share the parent's sockets
+        _FORKED["pid"] = os.getpid()
+    return _fetch_one(_FORKED["store"], client, _FORKED["repo"], *job)
 
 
 def _fetch_one(store, client, repo, desc, diff_id, chain_id, parent):

@@ -52,11 +52,16 @@ class Transport:
         self.requests = need_requests()
         self.host = host
         self.insecure = is_insecure(host, insecure_registries)
-        self.session = self.requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
-        self.session.verify = False if self.insecure else (ca_cert or True)
+        self.verify = False if self.insecure else (ca_cert or True)
+        self.new_session()
         self.scheme = "https"
         self._scheme_known = not self.insecure
+
+    def new_session(self):
+        """A fresh connection pool (a forked child must not use its parent's sockets)."""
+        self.session = self.requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.verify = self.verify
 
     def url(self, path):
         return "%s://%s%s" % (self.scheme, self.host, path)
