@@ -23,23 +23,29 @@ def _env():
 
 
 def run_module(module, args, check=False, diff=False, timeout=600):
-    """``ansible localhost -m strata.containers.<module> -a <json>`` -> the module's result dict."""
-    with tempfile.TemporaryDirectory(prefix="strata-tree-") as tree:
-        cmd = ["ansible", "localhost", "-i", "localhost,", "-c", "local",
-               "-e", "ansible_python_interpreter=%s" % PYTHON,
-               "-m", "strata.containers." + module, "-a", json.dumps(args), "-t", tree]
+    """One task of ``strata.containers.<module>`` in a playbook -> its registered result
+    (with ``failed``, ``msg`` and ``diff`` as a playbook sees them)."""
+    with tempfile.TemporaryDirectory(prefix="strata-task-") as work:
+        out = os.path.join(work, "result.json")
+        task = {"strata.containers." + module: args, "register": "result", "ignore_errors": True}
+        save = {"ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": out},
+                "check_mode": False, "diff": False}
+        play = [{"hosts": "localhost", "gather_facts": False, "tasks": [task, save]}]
+        path = os.path.join(work, "task.yml")
+        with open(path, "w") as f:
+            json.dump(play, f)  # JSON is YAML
+        cmd = ["ansible-playbook", "-i", "localhost,", "-c", "local",
+               "-e", "ansible_python_interpreter=%s" % PYTHON, path]
         if check:
             cmd.append("--check")
         if diff:
             cmd.append("--diff")
         proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=timeout, check=False)
-        path = os.path.join(tree, "localhost")
-        if not os.path.exists(path):
-            raise AssertionError("ansible produced no result:\n%s\n%s" % (proc.stdout, proc.stderr))
-        with open(path) as f:
+        if not os.path.exists(out):
+            raise AssertionError("the task left no result:\n%s\n%s" % (proc.stdout, proc.stderr))
+        with open(out) as f:
             result = json.load(f)
-        # The tree callback leaves out "failed"; ansible's exit code tells.
-        result["failed"] = proc.returncode != 0
+        result.setdefault("failed", False)
         return result
 
 

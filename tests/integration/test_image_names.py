@@ -62,7 +62,7 @@ def test_a_moved_tag_leaves_the_old_image_dangling(registry, tmp_root):
     old = _pull(moving, tmp_root)["image"]
     assert _pull(moving, tmp_root, pull="always")["changed"] is False
 
-    _copy_in_registry(registry.images["platforms"], moving)  # the tag now names another image
+    _copy_in_registry(registry.images["multi"], moving)  # the tag now names another, newer image
     assert _pull(moving, tmp_root)["changed"] is False  # pull: missing does not ask the registry
     moved = _pull(moving, tmp_root, pull="always")
     assert moved["changed"] is True and moved["image"]["id"] != old["id"]
@@ -73,10 +73,32 @@ def test_a_moved_tag_leaves_the_old_image_dangling(registry, tmp_root):
     tagged = run_module("image_info", {"root": tmp_root, "filters": {"dangling": False}})["images"]
     assert [i["id"] for i in tagged] == [moved["image"]["id"]]
 
+    # before= and since= compare creation times with the named image's, as docker images -f does.
+    new_id, old_id = moved["image"]["id"], old["id"]
+    assert old["created"] < moved["image"]["created"]
+    since = run_module("image_info", {"root": tmp_root, "filters": {"since": old_id}})["images"]
+    assert [i["id"] for i in since] == [new_id]
+    before = run_module("image_info", {"root": tmp_root, "filters": {"before": moving}})["images"]
+    assert [i["id"] for i in before] == [old_id]
+
     # A dangling image can be named again (docker tag IMAGE_ID NAME).
     renamed = run_module("image", {"name": old["id"], "source": "local", "repository": "old/busybox:kept",
                                    "root": tmp_root})
     assert renamed["changed"] is True and renamed["image"]["repo_tags"] == ["old/busybox:kept"]
+
+
+def test_remove_by_digest_and_by_full_id(registry, tmp_root):
+    busybox = registry.images["busybox"]
+    image = _pull(busybox, tmp_root)["image"]
+    by_digest = image["repo_digests"][0]
+    pinned = _pull(by_digest, tmp_root)
+    assert pinned["changed"] is True  # the digest is now a name of its own
+    untag = run_module("image", {"name": by_digest, "state": "absent", "root": tmp_root})
+    assert untag["untagged"] == [by_digest] and untag["deleted"] == []
+    gone = run_module("image", {"name": image["id"], "state": "absent", "root": tmp_root}, diff=True)
+    assert gone["changed"] is True and gone["untagged"] == [busybox] and image["id"] in gone["deleted"]
+    assert gone["diff"]["before"]["exists"] is True and gone["diff"]["after"] == {"exists": False}
+    assert run_module("image_info", {"root": tmp_root})["images"] == []
 
 
 def test_pull_never_and_missing_images(registry, tmp_root):
