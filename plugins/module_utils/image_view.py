@@ -21,12 +21,7 @@ def familiar(name):
         ref = reference.parse(name, default_tag=None)
     except ValueError:
         return name
-    out = ref.familiar_name
-    if ref.tag:
-        out += ":" + ref.tag
-    if ref.digest:
-        out += "@" + ref.digest
-    return out
+    return ref.familiar
 
 
 def view(store, refs, record):

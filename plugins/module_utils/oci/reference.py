@@ -79,13 +79,16 @@ class Reference:
     def with_digest(self, digest):
         return replace(self, digest=_check_digest(digest, digest))
 
+    @property
+    def familiar(self):
+        """The whole reference as Docker prints it: ``busybox:latest``, ``user/app@sha256:…``."""
+        return self._suffixed(self.familiar_name)
+
+    def _suffixed(self, name):
+        return name + (":" + self.tag if self.tag else "") + ("@" + self.digest if self.digest else "")
+
     def __str__(self):
-        out = self.repository
-        if self.tag:
-            out += ":" + self.tag
-        if self.digest:
-            out += "@" + self.digest
-        return out
+        return self._suffixed(self.repository)
 
 
 def _fail(text, why):
