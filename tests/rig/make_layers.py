@@ -2,7 +2,8 @@
 """Content for the test images, made with the standard library only.
 
     make_layers.py smallfiles DIR          3000 small text files (fixed seed)
-    make_layers.py special OUT.tar         the layer of whiteouts, links, setuid and xattr
+    make_layers.py special OUT.tar [BASE_ROOTFS]   the layer of whiteouts, links, setuid and xattr
+                                                   (checks that what it deletes is in the base)
     make_layers.py index LAYOUT TAG T:ARCH...   an OCI index over tagged manifests
 """
 
@@ -38,7 +39,7 @@ def _add(tar, name, kind="file", data=b"", mode=None, link="", xattrs=None):
     info.mtime, info.uid, info.gid, info.uname, info.gname = MTIME, 0, 0, "root", "root"
     info.type = {"file": tarfile.REGTYPE, "dir": tarfile.DIRTYPE, "sym": tarfile.SYMTYPE,
                  "hard": tarfile.LNKTYPE}[kind]
-    info.mode = mode if mode is not None else (0o755 if kind == "dir" else 0o644)
+    info.mode = mode if mode is not None else {"dir": 0o755, "sym": 0o777}.get(kind, 0o644)
     info.linkname = link
     if xattrs:
         info.pax_headers = {"SCHILY.xattr." + k: v for k, v in xattrs.items()}
@@ -46,15 +47,35 @@ def _add(tar, name, kind="file", data=b"", mode=None, link="", xattrs=None):
     tar.addfile(info, io.BytesIO(data) if kind == "file" else None)
 
 
+# What the special layer takes away from the Debian base: (kind, path in the base).
+DELETED_FILE = "etc/issue.net"
+DELETED_DIRS = ("usr/lib/x86_64-linux-gnu/gconv", "etc/cron.daily")
+OPAQUE_DIR = "etc/apt/apt.conf.d"
+
+
+def check_base(rootfs):
+    """The paths the special layer deletes or replaces must be in the base, or it tests nothing."""
+    wanted = [(DELETED_FILE, os.path.isfile)] + [(d, os.path.isdir) for d in DELETED_DIRS + (OPAQUE_DIR,)]
+    for path, test in wanted:
+        full = os.path.join(rootfs, path)
+        if not test(full) or os.path.islink(full):
+            sys.exit("make_layers.py: the base has no %s, so the special layer would not test its removal" % path)
+    if not os.listdir(os.path.join(rootfs, OPAQUE_DIR)):
+        sys.exit("make_layers.py: %s is empty in the base" % OPAQUE_DIR)
+
+
 def special(out_path):
+    """Whiteouts of a base file and two base dirs, an opaque dir, a hard link, symlinks (absolute
+    and relative), a setuid file and a file with the xattr user.strata.test=hello."""
     with tarfile.open(out_path, "w", format=tarfile.PAX_FORMAT) as tar:
         _add(tar, "etc/", "dir")
-        _add(tar, "etc/.wh.issue.net")                                   # delete a file
+        _add(tar, _whiteout(DELETED_FILE))                               # delete a file
         _add(tar, "etc/debian_version", data=b"12.99-strata\n")          # modify a base file
-        _add(tar, "usr/lib/x86_64-linux-gnu/.wh.gconv")                 # delete a directory
-        _add(tar, "etc/apt/apt.conf.d/", "dir")
-        _add(tar, "etc/apt/apt.conf.d/.wh..wh..opq")                     # replace a directory
-        _add(tar, "etc/apt/apt.conf.d/00strata", data=b'APT::Install-Recommends "false";\n')
+        for directory in DELETED_DIRS:                                   # delete directories
+            _add(tar, _whiteout(directory))
+        _add(tar, OPAQUE_DIR + "/", "dir")
+        _add(tar, OPAQUE_DIR + "/.wh..wh..opq")                          # replace a directory
+        _add(tar, OPAQUE_DIR + "/00strata", data=b'APT::Install-Recommends "false";\n')
         _add(tar, "opt/", "dir")
         _add(tar, "opt/links/", "dir")
         _add(tar, "opt/links/original", data=b"the same inode\n")
@@ -65,6 +86,11 @@ def special(out_path):
         _add(tar, "opt/bin/suid-tool", data=b"#!/bin/sh\nid -u\n", mode=0o4755)
         _add(tar, "opt/xattr/", "dir")
         _add(tar, "opt/xattr/file", data=b"has an xattr\n", xattrs={"user.strata.test": "hello"})
+
+
+def _whiteout(path):
+    head, tail = os.path.split(path)
+    return os.path.join(head, ".wh." + tail)
 
 
 def index(layout, tag, pairs):
@@ -96,6 +122,8 @@ if __name__ == "__main__":
     if command == "smallfiles":
         smallfiles(args[0])
     elif command == "special":
+        if len(args) > 1:
+            check_base(args[1])
         special(args[0])
     elif command == "index":
         index(args[0], args[1], args[2:])

@@ -1,68 +1,143 @@
 # -*- coding: utf-8 -*-
-"""Debian's docker-registry on 127.0.0.1, on a free port, over storage the caller chooses."""
+"""Debian's docker-registry (distribution v2) on 127.0.0.1 and a free port, over storage the caller
+chooses. Standard library and subprocess only.
+
+    with Registry("/var/tmp/x/data") as reg:          # or reg = Registry(...).start(); reg.stop()
+        reg.push("/path/to/layout:tag", "test/thing:latest")   # skopeo copy oci: -> docker://
+        reg.addr                                       # "127.0.0.1:PORT"
+        reg.blob_path("sha256:...")                    # the blob's data file in the storage
+        reg.manifest_digest("test/thing:latest")
+
+The registry runs in its own session and is stopped by its PID (SIGTERM, then SIGKILL); it is
+also asked to die with the process that started it (PR_SET_PDEATHSIG).
+"""
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import json
 import os
 import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 BINARY = "/usr/bin/docker-registry"
+MANIFEST_TYPES = ", ".join((
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+))
+CONFIG = """version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: {data}
+  delete:
+    enabled: true
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: {addr}
+"""
 
 
 def free_port():
+    """A port on 127.0.0.1 that was free a moment ago (bind to port 0)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
+def _die_with_parent():
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Registry:
-    """``with Registry(data_dir) as reg:`` starts the registry and stops it (by PID) afterwards."""
+    """A registry serving ``data_dir``; its config and log live in ``workdir`` (default data_dir + ".run")."""
 
     def __init__(self, data_dir, workdir=None, port=None):
-        self.data_dir = data_dir
-        self.workdir = workdir or data_dir + ".run"
+        self.data_dir = os.path.abspath(data_dir)
+        self.workdir = os.path.abspath(workdir or self.data_dir + ".run")
+        self._fixed_port = port
         self.port = port or free_port()
-        self.addr = "127.0.0.1:%d" % self.port
         self.proc = None
 
-    def start(self):
+    @property
+    def addr(self):
+        """host:port, as image references use it."""
+        return "127.0.0.1:%d" % self.port
+
+    @property
+    def url(self):
+        return "http://%s" % self.addr
+
+    @property
+    def log_path(self):
+        return os.path.join(self.workdir, "registry.log")
+
+    # ------------------------------------------------------------------ life cycle
+    def start(self, timeout=20):
         os.makedirs(self.data_dir, exist_ok=True)
         os.makedirs(self.workdir, exist_ok=True)
+        for attempt in range(3):  # the free port may be taken between bind(0) and the registry's bind
+            if attempt:
+                self.port = free_port()
+            if self._start_once(timeout):
+                return self
+            if self._fixed_port:
+                break
+        raise RuntimeError("docker-registry did not start on %s; log: %s\n%s"
+                           % (self.addr, self.log_path, self._log_tail()))
+
+    def _start_once(self, timeout):
         config = os.path.join(self.workdir, "config.yml")
         with open(config, "w") as f:
-            f.write("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\n"
-                    "  delete:\n    enabled: true\nhttp:\n  addr: %s\n" % (self.data_dir, self.addr))
-        log = open(os.path.join(self.workdir, "registry.log"), "ab")
-        self.proc = subprocess.Popen([BINARY, "serve", config], stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
-        log.close()
-        deadline = time.time() + 20
-        while time.time() < deadline:
+            f.write(CONFIG.format(data=self.data_dir, addr=self.addr))
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen([BINARY, "serve", config], stdout=log, stderr=log,
+                                         stdin=subprocess.DEVNULL, start_new_session=True,
+                                         preexec_fn=_die_with_parent)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
             try:
-                with urllib.request.urlopen("http://%s/v2/" % self.addr, timeout=1) as resp:
+                with urllib.request.urlopen(self.url + "/v2/", timeout=1) as resp:
                     if resp.status == 200:
-                        return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
+                        return True
+            except (OSError, urllib.error.URLError):
                 time.sleep(0.05)
         self.stop()
-        raise RuntimeError("docker-registry did not start on %s; see %s" % (self.addr, self.workdir))
+        return False
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
+        """Kill the registry by its PID and wait for it. Safe to call twice."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(10)
+                proc.wait(10)
             except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.proc = None
+                proc.kill()
+                proc.wait()
+
+    @property
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
 
     def __enter__(self):
         return self.start()
@@ -70,22 +145,170 @@ class Registry:
     def __exit__(self, *exc):
         self.stop()
 
-    def push(self, oci_ref, dest_name, *extra):
-        """skopeo copy oci:<layout>:<tag> -> docker://ADDR/<dest_name>."""
-        run_skopeo("copy", "-q", "--dest-tls-verify=false", *extra, "oci:" + oci_ref,
-                   "docker://%s/%s" % (self.addr, dest_name))
+    def _log_tail(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return "".join(f.readlines()[-20:])
+        except OSError:
+            return ""
+
+    # ------------------------------------------------------------------ helpers
+    def ref(self, name):
+        """'test/x:tag' -> '127.0.0.1:PORT/test/x:tag' (a full reference is returned as is)."""
+        return name if name.startswith(self.addr + "/") else "%s/%s" % (self.addr, name)
+
+    def _name(self, name):
+        return name[len(self.addr) + 1:] if name.startswith(self.addr + "/") else name
+
+    def push(self, oci_ref, dest_name, *extra_skopeo_args):
+        """skopeo copy oci:<layout>:<tag> -> docker://ADDR/<dest_name>.
+
+        ``oci_ref`` is "<layout>:<tag>" (an "oci:" prefix is accepted); ``dest_name`` is
+        "repo/name:tag" (or a full reference on this registry). Returns the full reference."""
+        src = oci_ref if oci_ref.startswith("oci:") else "oci:" + oci_ref
+        dest = self.ref(dest_name)
+        run_skopeo("copy", "-q", "--dest-tls-verify=false", *extra_skopeo_args, src, "docker://" + dest)
+        return dest
+
+    def copy(self, src_name, dest_name, *extra_skopeo_args):
+        """skopeo copy within this registry (e.g. to move a tag). Returns the full reference."""
+        dest = self.ref(dest_name)
+        run_skopeo("copy", "-q", "--src-tls-verify=false", "--dest-tls-verify=false", *extra_skopeo_args,
+                   "docker://" + self.ref(src_name), "docker://" + dest)
+        return dest
+
+    def push_raw(self, oci_ref, dest_name):
+        """Push a layout's image byte for byte over the registry API (no skopeo): every blob and
+        the manifest (or index, and its manifests) exactly as the layout holds them. Use it where
+        skopeo would change the image: skopeo 1.9 gzips uncompressed (``tar``) layers when it
+        pushes to a registry, and it refuses manifests it cannot parse. Returns the full reference."""
+        oci_ref = oci_ref[4:] if oci_ref.startswith("oci:") else oci_ref
+        layout, tag = oci_ref.rsplit(":", 1)
+        with open(os.path.join(layout, "index.json")) as f:
+            index = json.load(f)
+        for desc in index["manifests"]:
+            if desc.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag:
+                break
+        else:
+            raise KeyError("no tag %r in %s" % (tag, layout))
+        repo, ref = _split(self._name(dest_name))
+
+        def read(digest):
+            with open(os.path.join(layout, "blobs", *digest.split(":", 1)), "rb") as f:
+                return f.read()
+
+        def push_manifest(descriptor, reference):
+            raw = read(descriptor["digest"])
+            doc = json.loads(raw)
+            for child in doc.get("manifests", []):
+                push_manifest(child, child["digest"])
+            for blob in ([doc["config"]] if "config" in doc else []) + doc.get("layers", []):
+                self.upload_blob(repo, read(blob["digest"]))
+            media_type = descriptor.get("mediaType") or doc.get("mediaType") or (
+                "application/vnd.oci.image.index.v1+json" if "manifests" in doc
+                else "application/vnd.oci.image.manifest.v1+json")
+            self.put_manifest("%s@%s" % (repo, reference) if reference.startswith("sha256:")
+                              else "%s:%s" % (repo, reference), raw, media_type)
+
+        push_manifest(desc, ref)
+        return self.ref("%s@%s" % (repo, ref) if ref.startswith("sha256:") else "%s:%s" % (repo, ref))
+
+    def upload_blob(self, repo, data):
+        """Upload ``data`` as a blob of ``repo`` (unless the repo has it); returns its digest."""
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        try:
+            urllib.request.urlopen(urllib.request.Request("%s/v2/%s/blobs/%s" % (self.url, repo, digest),
+                                                          method="HEAD"), timeout=30).close()
+            return digest
+        except urllib.error.HTTPError as err:
+            if err.code != 404:
+                raise
+        with urllib.request.urlopen(urllib.request.Request("%s/v2/%s/blobs/uploads/" % (self.url, repo),
+                                                           data=b"", method="POST"), timeout=30) as resp:
+            location = resp.headers["Location"]
+        if location.startswith("/"):
+            location = self.url + location
+        location += ("&" if "?" in location else "?") + "digest=" + digest
+        req = urllib.request.Request(location, data=data, method="PUT",
+                                     headers={"Content-Type": "application/octet-stream"})
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            if resp.status != 201:
+                raise RuntimeError("blob upload of %s answered %d" % (digest, resp.status))
+        return digest
+
+    def put_manifest(self, name, raw, media_type):
+        """PUT ``raw`` (bytes) as the manifest ``repo:tag`` or ``repo@digest``; returns its digest.
+        The registry checks that the blobs it names exist in the repository."""
+        repo, ref = _split(self._name(name))
+        req = urllib.request.Request("%s/v2/%s/manifests/%s" % (self.url, repo, ref), data=raw, method="PUT",
+                                     headers={"Content-Type": media_type})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.headers.get("Docker-Content-Digest")
+        except urllib.error.HTTPError as err:
+            raise RuntimeError("PUT manifest %s: %d %s" % (name, err.code, err.read()[:2000])) from None
+
+    def manifest_type(self, name):
+        """The Content-Type the registry serves the manifest with."""
+        repo, ref = _split(self._name(name))
+        req = urllib.request.Request("%s/v2/%s/manifests/%s" % (self.url, repo, ref), method="HEAD",
+                                     headers={"Accept": MANIFEST_TYPES})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.headers["Content-Type"]
 
     def blob_path(self, digest):
-        hexpart = digest.split(":", 1)[1]
-        return os.path.join(self.data_dir, "docker/registry/v2/blobs/sha256", hexpart[:2], hexpart, "data")
+        """The data file of blob ``sha256:<hex>`` in the registry storage (tamper with it freely
+        in a test session's copy)."""
+        algo, hexpart = digest.split(":", 1)
+        return os.path.join(self.data_dir, "docker", "registry", "v2", "blobs", algo, hexpart[:2], hexpart, "data")
+
+    def raw_manifest(self, name):
+        """The manifest bytes exactly as the registry serves them (any manifest or index type)."""
+        repo, ref = _split(self._name(name))
+        req = urllib.request.Request("%s/v2/%s/manifests/%s" % (self.url, repo, ref),
+                                     headers={"Accept": MANIFEST_TYPES})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.read()
+
+    def manifest(self, name):
+        return json.loads(self.raw_manifest(name))
 
     def manifest_digest(self, name):
-        raw = run_skopeo("inspect", "--raw", "--tls-verify=false", "docker://%s/%s" % (self.addr, name))
-        return "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
+        """sha256 of the raw top-level manifest (for an index: the index's digest)."""
+        return "sha256:" + hashlib.sha256(self.raw_manifest(name)).hexdigest()
+
+    def delete_manifest(self, name):
+        """DELETE the manifest a tag (or digest) names; the registry then answers 404 for it."""
+        repo, dummy = _split(self._name(name))
+        req = urllib.request.Request("%s/v2/%s/manifests/%s" % (self.url, repo, self.manifest_digest(name)),
+                                     method="DELETE")
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status
+
+    def catalog(self):
+        with urllib.request.urlopen(self.url + "/v2/_catalog?n=1000", timeout=30) as resp:
+            return json.load(resp)["repositories"]
+
+    def tags(self, repo):
+        with urllib.request.urlopen("%s/v2/%s/tags/list" % (self.url, repo), timeout=30) as resp:
+            return json.load(resp)["tags"] or []
 
 
-def run_skopeo(*args, env=None):
-    proc = subprocess.run(["skopeo"] + list(args), capture_output=True, text=True, env=env, timeout=600, check=False)
+def _split(name):
+    """'repo/x:tag' -> ('repo/x', 'tag'); 'repo/x@sha256:..' -> ('repo/x', 'sha256:..')."""
+    if "@" in name:
+        return tuple(name.split("@", 1))
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    if colon > slash:
+        return name[:colon], name[colon + 1:]
+    return name, "latest"
+
+
+def run_skopeo(*args, env=None, timeout=600):
+    """skopeo with these arguments; its stdout, or RuntimeError with its stderr."""
+    proc = subprocess.run(["skopeo"] + list(args), capture_output=True, text=True, env=env, timeout=timeout,
+                          check=False)
     if proc.returncode:
         raise RuntimeError("skopeo %s: %s" % (" ".join(args), proc.stderr.strip()))
     return proc.stdout
