@@ -26,13 +26,14 @@ def make_module(argument_spec, registry=False, **kwargs):
     return AnsibleModule(argument_spec=spec, **kwargs)
 
 
-def engine_for(module, registry=False):
+def engine_for(module, registry=False, read_only=False):
+    """The engine on the module's store; ``read_only`` for info modules, which create nothing."""
     from .engine import Engine
     params = module.params
     extra = {}
     if registry:
         extra = {k: params.get(k) for k in ("insecure_registries", "username", "password", "ca_cert")}
-    return Engine(params["root"], check_mode=module.check_mode, **extra)
+    return Engine(params["root"], check_mode=module.check_mode, read_only=read_only, **extra)
 
 
 def run(module, action):

@@ -19,13 +19,16 @@ PULL_POLICIES = ("missing", "always", "never")
 
 class Engine:
     def __init__(self, root=DEFAULT_ROOT, check_mode=False, insecure_registries=(), username=None,
-                 password=None, ca_cert=None):
+                 password=None, ca_cert=None, read_only=False):
         self.check_mode = check_mode
-        self.store = Store(root, create=not check_mode)
+        self.store = Store(root, create=not (check_mode or read_only))
         self.registry_options = {"insecure_registries": tuple(insecure_registries or ()), "username": username,
                                  "password": password, "ca_cert": ca_cert}
 
     # ---------------------------------------------------------------- reading
+    def has_image(self, image_id):
+        return self.store.exists and self.store.images.exists(image_id)
+
     def find_image(self, name):
         return local_images.find(self.store, self.store.load_refs(), name)
 

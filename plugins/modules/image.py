@@ -173,15 +173,17 @@ def _present(module, engine, name):
         result = engine.local_image(name)
     else:
         result = engine.pull(name, policy=params["pull"], platform=params["platform"])
-    if params["repository"]:
-        if result.get("image", {}).get("repo_tags") is None and module.check_mode:
-            result["actions"].append("Tagged %s as %s" % (name, params["repository"]))
-            return result
-        tagged = engine.tag(result["image"]["id"], params["repository"])
-        result["changed"] = result["changed"] or tagged["changed"]
-        result["actions"] += tagged["actions"]
-        if tagged.get("image") and not module.check_mode:
-            result["image"] = tagged["image"]
+    if not params["repository"]:
+        return result
+    if module.check_mode and not engine.has_image(result["image"]["id"]):
+        # Check mode pulled nothing, so the new name would be new too.
+        result["actions"].append("Tagged %s as %s" % (name, params["repository"]))
+        return result
+    tagged = engine.tag(result["image"]["id"], params["repository"])
+    result["changed"] = result["changed"] or tagged["changed"]
+    result["actions"] += tagged["actions"]
+    if not module.check_mode:
+        result["image"] = tagged["image"]
     return result
 
 

@@ -158,7 +158,7 @@ def main():
     })
 
     def action():
-        engine = engine_for(module)
+        engine = engine_for(module, read_only=True)
         if module.params["name"]:
             images = []
             for name in module.params["name"]:
