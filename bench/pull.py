@@ -24,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 
+import rig  # noqa: E402
 from rig.push_all import IMAGES  # noqa: E402
 from rig.registry import Registry  # noqa: E402
 
@@ -102,15 +103,13 @@ def main():
     parser.add_argument("--scratch", default="/var/tmp/strata-bench")
     parser.add_argument("--write", help="append the table to this markdown file")
     args = parser.parse_args()
-    subprocess.run(["bash", os.path.join(REPO, "tests", "rig", "build_images.sh")], check=True)
-    cache = os.environ.get("STRATA_TEST_CACHE", "/var/tmp/strata-test-cache")
-    rig = os.path.join(cache, sorted(d for d in os.listdir(cache) if d.startswith("v"))[-1])
+    rig.ensure_built()
     os.makedirs(args.scratch, exist_ok=True)
     if args.tmpfs:
         subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8g", "strata-bench", args.scratch], check=True)
     run_dir = tempfile.mkdtemp(prefix="registry-run-", dir="/var/tmp")
     try:
-        with Registry(os.path.join(rig, "registry"), workdir=run_dir) as reg:
+        with Registry(os.path.join(rig.build_dir(), "registry"), workdir=run_dir) as reg:
             ref = "%s/%s" % (reg.addr, IMAGES[args.image])
             python = os.path.join(REPO, ".venv", "bin", "python")
             times = measure(ref, args.scratch, args.runs, python if os.path.exists(python) else sys.executable)
