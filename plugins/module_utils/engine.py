@@ -7,11 +7,13 @@ answer and writes nothing."""
 from __future__ import annotations
 
 import contextlib
+import os
 
 from . import image_view, local_images, pull as _pull
-from ._errors import ImageNotFound, InvalidReference, InvalidSpec
+from ._errors import ImageNotFound, InUse, InvalidReference, InvalidSpec
 from .oci import digest as _digest
 from .oci import reference, spec
+from .store.containers import ContainerStore
 from .store.store import DEFAULT_ROOT, Store
 
 PULL_POLICIES = ("missing", "always", "never")
@@ -162,16 +164,35 @@ class Engine:
         except ImageNotFound:
             return {"changed": False, "actions": [], "untagged": [], "deleted": []}
         if self.check_mode:
-            names, delete = local_images.untag_plan(refs, match, force)
+            names, delete = self._untag_plan(refs, match, name, force)
             return self._removal(names, [match.image_id] if delete else [])
         with self.store.locks.store():
             refs = self.store.load_refs()
             match = local_images.find(self.store, refs, name)
-            names, delete = local_images.untag_plan(refs, match, force)
+            names, delete = self._untag_plan(refs, match, name, force)
             local_images.drop_names(refs, names)
             self.store.refs.save(refs)
             deleted = self._delete_image(match.image_id) if delete else []
         return self._removal(names, deleted)
+
+    def _untag_plan(self, refs, match, name, force):
+        """Docker's rule: the last name of an image a container uses goes only with force, and
+        the image itself stays (dangling) until no container uses it."""
+        names, delete = local_images.untag_plan(refs, match, force)
+        users = ContainerStore(os.path.join(self.store.root, "containers")).users_of_image(match.image_id)
+        if not delete or not users:
+            return names, delete
+        if not force:
+            short, user = match.image_id.split(":")[-1][:12], users[0]
+            container = "%s (%s)" % (user["id"][:12], user["name"])
+            if match.kind == "id":
+                message = ("conflict: unable to delete %s (must be forced) - image is being used by container %s"
+                           % (short, container))
+            else:
+                message = ("conflict: unable to remove repository reference \"%s\" (must force) - container %s "
+                           "is using its referenced image %s" % (name, container, short))
+            raise InUse(message, image_id=match.image_id, containers=[u["name"] for u in users])
+        return names, False
 
     def _delete_image(self, image_id):
         record = self.store.images.get(image_id)

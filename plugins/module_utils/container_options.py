@@ -1,0 +1,195 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a user asks of a container, in one canonical form, and how it compares with an
+existing container (the community.docker model: only what the user set is compared, after
+merging the image's defaults)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from ._errors import InvalidSpec
+from .network.ports import parse_ports
+from .runtime import bundle
+
+NETWORK_MODES = ("bridge", "host", "none")
+MOUNT_TYPES = ("bind", "volume", "tmpfs")
+# Changed in place (runc update, or the monitor's next decision); everything else recreates.
+UPDATABLE = ("memory", "cpus", "pids_limit", "restart_policy")
+_RESTART = re.compile(r"^(no|always|unless-stopped|on-failure(:[0-9]+)?)$")
+_SIZE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*([bkmgt]?)b?$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4}
+_VOLUME_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+
+
+def parse_size(value, what="memory"):
+    """Docker's sizes: 536870912, "512m", "1g", "1.5G" (binary units)."""
+    if isinstance(value, bool):
+        raise InvalidSpec("%s must be a size such as 512m, not %r" % (what, value))
+    if isinstance(value, int):
+        return value
+    match = _SIZE.match(str(value).strip())
+    if not match:
+        raise InvalidSpec("%s must be a size such as 512m or 1g, not %r" % (what, value))
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def _argv(value, what):
+    if isinstance(value, str):
+        try:
+            return shlex.split(value)
+        except ValueError as exc:
+            raise InvalidSpec("cannot split %s %r: %s" % (what, value, exc)) from exc
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise InvalidSpec("%s must be a string or a list of strings, not %r" % (what, value))
+
+
+def _env(value):
+    if not isinstance(value, dict):
+        raise InvalidSpec("env must be a dict of names to values, not %r" % (value,))
+    return {k: bundle._env_value(k, v) for k, v in value.items()}  # pylint: disable=protected-access
+
+
+def _labels(value):
+    if not isinstance(value, dict):
+        raise InvalidSpec("labels must be a dict of strings, not %r" % (value,))
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _mount(spec):
+    if not isinstance(spec, dict):
+        raise InvalidSpec("a mount must be a dict with type, source and target, not %r" % (spec,))
+    kind = spec.get("type") or "volume"
+    if kind not in MOUNT_TYPES:
+        raise InvalidSpec("mount type %r is not one of %s" % (kind, ", ".join(MOUNT_TYPES)))
+    target, source = spec.get("target"), spec.get("source")
+    if not isinstance(target, str) or not target.startswith("/"):
+        raise InvalidSpec("mount target %r must be an absolute path" % (target,))
+    if kind == "bind" and (not isinstance(source, str) or not source.startswith("/")):
+        raise InvalidSpec("the bind mount on %s needs an absolute source path, not %r" % (target, source))
+    if kind == "volume" and (not isinstance(source, str) or not _VOLUME_NAME.match(source)):
+        raise InvalidSpec("the volume mount on %s needs a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*), not %r"
+                          % (target, source))
+    if kind == "tmpfs" and source:
+        raise InvalidSpec("the tmpfs mount on %s takes no source" % target)
+    return {"type": kind, "source": source or "", "target": target, "read_only": bool(spec.get("read_only"))}
+
+
+def _ports(value):
+    if not isinstance(value, (list, tuple)):
+        raise InvalidSpec("published_ports must be a list of strings, not %r" % (value,))
+    out = []
+    for item in value:
+        for mapping in parse_ports(str(item) if isinstance(item, int) else item):
+            out.append({"host_ip": mapping.host_ip, "host_port": mapping.host_port,
+                        "container_port": mapping.container_port, "proto": mapping.proto})
+    seen = set()
+    for entry in out:
+        key = (entry["host_ip"], entry["host_port"], entry["proto"])
+        if entry["host_port"] and key in seen:
+            raise InvalidSpec("host port %s/%s is published twice" % (entry["host_port"], entry["proto"]))
+        seen.add(key)
+    return sorted(out, key=lambda e: (e["container_port"], e["proto"], e["host_ip"], e["host_port"]))
+
+
+def _restart(value):
+    if not isinstance(value, str) or not _RESTART.match(value):
+        raise InvalidSpec("restart_policy must be no, always, unless-stopped or on-failure[:N], not %r" % (value,))
+    return value
+
+
+def _choice(choices, what):
+    def check(value):
+        if value not in choices:
+            raise InvalidSpec("%s must be one of %s, not %r" % (what, ", ".join(choices), value))
+        return value
+    return check
+
+
+def _cpus(value):
+    try:
+        cpus = float(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidSpec("cpus must be a number such as 0.5, not %r" % (value,)) from exc
+    if cpus <= 0:
+        raise InvalidSpec("cpus must be more than 0, not %r" % (value,))
+    return cpus
+
+
+def _non_negative(what):
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, int) or value < -1:
+            raise InvalidSpec("%s must be a whole number, not %r" % (what, value))
+        return value
+    return check
+
+
+def _text(what):
+    def check(value):
+        if not isinstance(value, str):
+            raise InvalidSpec("%s must be a string, not %r" % (what, value))
+        return value
+    return check
+
+
+NORMALIZERS = {
+    "command": lambda v: _argv(v, "command"),
+    "entrypoint": lambda v: _argv(v, "entrypoint"),
+    "env": _env,
+    "user": _text("user"),
+    "working_dir": _text("working_dir"),
+    "hostname": _text("hostname"),
+    "labels": _labels,
+    "mounts": lambda v: [_mount(m) for m in v] if isinstance(v, list) else _mount(v),
+    "published_ports": _ports,
+    "network_mode": _choice(NETWORK_MODES, "network_mode"),
+    "memory": parse_size,
+    "cpus": _cpus,
+    "pids_limit": _non_negative("pids_limit"),
+    "restart_policy": _restart,
+    "stop_signal": _text("stop_signal"),
+    "stop_timeout": _non_negative("stop_timeout"),
+    "read_only": bool,
+}
+DEFAULTS = {"network_mode": "bridge", "restart_policy": "no", "read_only": False, "labels": {}, "mounts": [],
+            "published_ports": [], "memory": None, "cpus": None, "pids_limit": None, "stop_timeout": None}
+
+
+def normalize(params):
+    """The options the user set (None means unset), checked and in canonical form."""
+    options = {}
+    for key, check in NORMALIZERS.items():
+        if params.get(key) is not None:
+            options[key] = check(params[key])
+    if options.get("published_ports") and options.get("network_mode", "bridge") != "bridge":
+        raise InvalidSpec("published_ports need network_mode bridge, not %s" % options["network_mode"])
+    return options
+
+
+_MERGED = {"command": "args", "entrypoint": "args", "env": "env", "user": "user", "working_dir": "working_dir",
+           "hostname": "hostname", "stop_signal": "stop_signal"}
+
+
+def differences(image_config, existing, wanted):
+    """{option: (existing value, wanted value)} for each option in ``wanted`` that differs.
+
+    Options that shape the process (command, env, ...) compare after merging with the image's
+    config, so ``env: {PATH: <the image's PATH>}`` on a container that never set it is no change.
+    """
+    found = {}
+    have = bundle.merged_config(image_config, existing)
+    want = bundle.merged_config(image_config, dict(existing, **wanted))
+    for key, value in wanted.items():
+        if key in _MERGED:
+            field = _MERGED[key]
+            if have[field] != want[field]:
+                found[key] = (existing.get(key), value)
+        elif existing.get(key, DEFAULTS.get(key)) != value:
+            found[key] = (existing.get(key, DEFAULTS.get(key)), value)
+    return found
+
+
+def needs_recreate(changes):
+    return any(key not in UPDATABLE for key in changes)

@@ -1,0 +1,181 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The container module's logic: bring a container to the wanted state, idempotently.
+
+A plan (a list of steps) is made first from what exists and what is wanted; check mode
+returns it, a real run carries it out. Recreate when the image or an option that cannot
+change in place differs; update limits in place; then start, stop or pause as asked.
+"""
+
+from __future__ import annotations
+
+import json
+
+from . import container_options, container_view
+from ._errors import ContainerNotFound, ImageNotFound, InvalidSpec
+from .containers import Containers
+
+STATES = ("created", "started", "stopped", "paused", "absent")
+
+
+class ContainerService:
+    def __init__(self, engine, runtime=None, cgroup_parent="/strata"):
+        self.engine = engine
+        self.containers = Containers(engine.store, runtime, cgroup_parent=cgroup_parent)
+
+    def find(self, name):
+        if not self.engine.store.exists:
+            return None
+        try:
+            return self.containers.records.find(name)
+        except ContainerNotFound:
+            return None
+
+    # ------------------------------------------------------------------ planning
+    def ensure(self, name, state="started", image=None, pull="missing", params=None, restart=False,
+               recreate=False, force_kill=False, platform=None):
+        if state not in STATES:
+            raise InvalidSpec("state must be one of %s, not %r" % (", ".join(STATES), state))
+        record = self.find(name)
+        if state == "absent":
+            return self._finish(name, record, ["remove"] if record else [], {}, force_kill)
+        options = container_options.normalize(params or {})
+        if record is None and not image:
+            raise InvalidSpec("image is required to create container %s" % name)
+        steps, changes = [], {}
+        image_id = self._image_id(image, pull, platform, steps) if image else record["image_id"]
+        if record is not None:
+            if image_id != record["image_id"]:
+                changes["image"] = (record["image_id"], image_id)
+            if image_id and self.engine.has_image(image_id):
+                changes.update(container_options.differences(self._image_config(image_id), record["options"], options))
+            elif image_id is None:
+                changes["image"] = (record["image_id"], image)
+        if record is None or recreate or container_options.needs_recreate(changes):
+            if record is not None:
+                steps.append("remove")
+            steps.append("create")
+        elif changes:
+            steps.append("update")
+        steps += self._state_steps(record if "create" not in steps else None, state, restart)
+        return self._finish(name, record, steps, changes, force_kill, image, image_id, options)
+
+    def _image_id(self, image, pull, platform, steps):
+        """The image's ID, pulling it when the policy says so (None in check mode before a pull)."""
+        if pull != "always":
+            try:
+                return self.engine.find_image(image).image_id
+            except ImageNotFound:
+                if pull == "never":
+                    raise
+        if self.engine.check_mode:
+            steps.append("pull")
+            try:
+                return self.engine.find_image(image).image_id
+            except ImageNotFound:
+                return None
+        result = self.engine.pull(image, policy="always" if pull == "always" else "missing", platform=platform)
+        if result["changed"]:
+            steps.append("pull")
+        return result["image"]["id"]
+
+    def _state_steps(self, record, state, restart):
+        status = self.containers.status(record) if record else "created"
+        running = status in ("running", "restarting")
+        if state == "created":
+            return []
+        if state == "stopped":
+            return ["stop"] if status in ("running", "paused", "restarting") else []
+        if state == "paused":
+            return [] if status == "paused" else (["pause"] if running else ["start", "pause"])
+        # started
+        if status == "paused":
+            return ["stop", "start"] if restart else ["unpause"]
+        if running:
+            return ["stop", "start"] if restart else []
+        return ["start"]
+
+    # ------------------------------------------------------------------ doing
+    def _finish(self, name, record, steps, changes, force_kill, image=None, image_id=None, options=None):
+        before = container_view.view(self.containers, record) if record else None
+        result = {"changed": bool(steps), "actions": ["%s %s" % (step, name) for step in steps],
+                  "diff": _diff(before, changes, steps)}
+        if self.engine.check_mode or not steps:
+            result["container"] = before or {}
+            return result
+        for step in steps:
+            try:
+                record = self._do(step, name, record, changes, force_kill, image, image_id, options)
+            except Exception:
+                if step == "start" and "create" in steps:
+                    self.containers.remove(record, force=True)  # a failed run leaves nothing behind
+                raise
+        result["container"] = container_view.view(self.containers, record) if record else {}
+        result["diff"]["after"]["state"] = result["container"].get("state", {}).get("status", "absent")
+        return result
+
+    def _do(self, step, name, record, changes, force_kill, image, image_id, options):
+        timeout = _stop_timeout(record, options)
+        if step == "remove":
+            self._stop(record, force_kill, timeout)
+            self.containers.remove(record, force=True)
+            return None
+        if step == "create":
+            return self.containers.create(name, image_id, options, image_name=image)
+        if step == "update":
+            self.containers.update(record, {k: v[1] for k, v in changes.items()})
+        elif step == "start":
+            self.containers.start(record)
+        elif step == "stop":
+            self._stop(record, force_kill, timeout)
+        elif step == "pause":
+            self.containers.pause(record)
+        elif step == "unpause":
+            self.containers.resume(record)
+        return record
+
+    def _stop(self, record, force_kill, timeout):
+        if force_kill and self.containers.status(record) in ("running", "paused"):
+            self.containers.stop(record, timeout=0, stop_signal="KILL")
+        else:
+            self.containers.stop(record, timeout=timeout, stop_signal=record.get("stop_signal") or "SIGTERM")
+
+    def _image_config(self, image_id):
+        return json.loads(self.engine.store.blobs.get(image_id))
+
+    # ------------------------------------------------------------------ info and exec
+    def info(self, name=None, all_containers=True):
+        if not self.engine.store.exists:
+            if name:
+                raise ContainerNotFound("No such container: %s" % name, name=name)
+            return []
+        if name:
+            return [container_view.view(self.containers, self.containers.records.find(name))]
+        views = [container_view.view(self.containers, r) for r in self.containers.records.all()]
+        return [v for v in views if all_containers or v["state"]["running"]]
+
+    def exec(self, name, argv, **kwargs):
+        record = self.containers.records.find(name)
+        return self.containers.exec(record, argv, **kwargs)
+
+
+def _stop_timeout(record, options):
+    if options and options.get("stop_timeout") is not None:
+        return options["stop_timeout"]
+    value = ((record or {}).get("options") or {}).get("stop_timeout")
+    return 10 if value is None else value
+
+
+def _diff(before, changes, steps):
+    old = {k: v[0] for k, v in changes.items()}
+    new = {k: v[1] for k, v in changes.items()}
+    old["state"] = before["state"]["status"] if before else "absent"
+    new["state"] = "absent" if steps and steps[-1] == "remove" else _final_state(old["state"], steps)
+    return {"before": old, "after": new}
+
+
+def _final_state(current, steps):
+    final = {"start": "running", "unpause": "running", "stop": "exited", "pause": "paused", "create": "created"}
+    for step in steps:
+        current = final.get(step, current)
+    return current

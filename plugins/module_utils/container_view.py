@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A container as ``docker inspect`` and ``docker ps`` show it, in snake_case."""
+
+from __future__ import annotations
+
+from .network import bridge
+from .runtime import cgroups
+from .store.fsutil import read_json
+
+
+def view(containers, record):
+    """Everything a user asks about one container."""
+    state = containers.records.state(record["id"])
+    status = containers.status(record)
+    spec = read_json(containers.records.path(record["id"], "config.json"), {}) or {}
+    process = spec.get("process") or {}
+    options = record.get("options") or {}
+    return {
+        "id": record["id"],
+        "name": record["name"],
+        "image": record.get("image"),
+        "image_id": record["image_id"],
+        "created": record.get("created"),
+        "state": {
+            "status": status,
+            "running": status in ("running", "paused"),
+            "paused": status == "paused",
+            "restarting": status == "restarting",
+            "pid": state.get("pid") if status in ("running", "paused") else 0,
+            "exit_code": state.get("exit_code"),
+            "started_at": state.get("started_at"),
+            "finished_at": state.get("finished_at"),
+            "restart_count": state.get("restart_count", 0),
+        },
+        "config": {
+            "args": process.get("args"),
+            "env": process.get("env"),
+            "user": options.get("user", ""),
+            "working_dir": process.get("cwd"),
+            "hostname": spec.get("hostname"),
+            "labels": record.get("labels", {}),
+            "stop_signal": options.get("stop_signal"),
+            "stop_timeout": options.get("stop_timeout"),
+        },
+        "host_config": {
+            "network_mode": (record.get("network") or {}).get("mode", "bridge"),
+            "restart_policy": record.get("restart_policy", "no"),
+            "memory": options.get("memory", 0),
+            "cpus": options.get("cpus", 0),
+            "pids_limit": options.get("pids_limit", 0),
+            "read_only": options.get("read_only", False),
+        },
+        "network": _network(record, status),
+        "mounts": [{"type": m["type"], "source": m["source"], "destination": m["target"], "rw": not m["read_only"]}
+                   for m in options.get("mounts") or []],
+        "resources": _resources(containers, record, status),
+        "log_path": containers.records.path(record["id"], "log.json"),
+        "rootfs": containers.records.path(record["id"], "rootfs"),
+    }
+
+
+def _network(record, status):
+    network = record.get("network") or {}
+    ports = {}
+    for entry in record.get("ports") or []:
+        ports.setdefault("%d/%s" % (entry["container_port"], entry["proto"]), []).append(
+            {"host_ip": entry["host_ip"] or "0.0.0.0", "host_port": str(entry["host_port"])})
+    live = status in ("running", "paused") and network.get("mode") == "bridge"
+    return {"mode": network.get("mode", "bridge"), "ip_address": network.get("ip", "") if live else "",
+            "gateway": network.get("gateway", "") if live else "", "prefix_len": network.get("prefix", 0),
+            "mac_address": _mac(network) if live else "", "ports": ports}
+
+
+def _mac(network):
+    try:
+        found = bridge.inspect(network["netns"])
+    except Exception:  # pylint: disable=broad-except  # a fact for display only
+        return ""
+    return (found or {}).get("mac") or ""
+
+
+def _resources(containers, record, status):
+    """The limits as the kernel holds them, read back from the container's cgroup."""
+    if status not in ("running", "paused"):
+        return {}
+    path = "%s/%s" % (containers.cgroup_parent, record["id"])
+    try:
+        group = cgroups.Cgroup(path)
+        if not group.exists():
+            return {}
+        limits = group.limits()
+        limits["memory_usage"] = group.memory_usage()
+        return limits
+    except Exception:  # pylint: disable=broad-except  # a fact for display only
+        return {}
+
+
+def summary(containers, record):
+    """One ``docker ps -a`` row."""
+    full = view(containers, record)
+    return {key: full[key] for key in ("id", "name", "image", "image_id", "created", "state", "network")}

@@ -1,0 +1,333 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Container lifecycle on the store: create (writable layer + bundle), start (a detached
+monitor runs the OCI runtime), stop, kill, pause, resume, remove, inspect."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import select
+import subprocess
+import sys
+import tempfile
+import time
+
+from . import _linux, container_network, overlay, rootfs_paths
+from ._errors import ContainerError, InvalidSpec, InvalidState
+from .runtime import bundle, hardening
+from .runtime import monitor as _monitor
+from .runtime import portproxy as _portproxy
+from .runtime.oci import Runtime
+from .store.containers import ContainerStore, check_name
+from .store.fsutil import atomic_write, atomic_write_json, read_json, remove_tree
+
+START_TIMEOUT = 30
+
+
+class Containers:
+    def __init__(self, store, runtime_name=None, cgroup_parent="/strata"):
+        self.store = store
+        self.cgroup_parent = cgroup_parent
+        self.records = ContainerStore(os.path.join(store.root, "containers"))
+        self.runtime_name = runtime_name
+        self._runtime = None
+
+    @property
+    def runtime(self):
+        if self._runtime is None:
+            from .runtime.oci import choose
+            self._runtime = Runtime(self.store.root, choose(self.runtime_name))
+        return self._runtime
+
+    # ------------------------------------------------------------------ create
+    def create(self, name, image_id, options, image_name=None):
+        """A new container from an image in the store: its writable layer and its bundle.
+
+        ``options`` are container_options.normalize()'s; on any error nothing is left behind."""
+        check_name(name)
+        with self.store.locks.store():
+            if any(r["name"] == name for r in self.records.all()):
+                raise ContainerError('Conflict. The container name "/%s" is already in use' % name, name=name)
+            container_id = secrets.token_hex(32)
+            directory = self.records.path(container_id)
+            for sub in ("upper", "work", "rootfs"):
+                os.makedirs(os.path.join(directory, sub), mode=0o700)
+            config = json.loads(self.store.blobs.get(image_id))
+            record = {"id": container_id, "name": name, "image": image_name or image_id, "image_id": image_id,
+                      "options": options, "restart_policy": options.get("restart_policy", "no"),
+                      "labels": dict((config.get("config") or {}).get("Labels") or {}, **options.get("labels", {})),
+                      "created": _now()}
+            self.records.put(record)
+        try:
+            record["network"], netns = container_network.plan(self.store.root, container_id, options)
+            record["ports"] = container_network.publish_plan(options.get("published_ports") or [])
+            self.records.put(record)
+            self._mount(record)
+            rootfs = os.path.join(directory, "rootfs")
+            hostname = options.get("hostname") or container_id[:12]
+            merged = bundle.merged_config(config, dict(options, hostname=hostname))
+            rootfs_paths.make_dir(rootfs, merged["working_dir"], "working_dir")
+            record["stop_signal"] = merged["stop_signal"]
+            self.records.put(record)
+            spec_options = dict(options, cgroups_path="%s/%s" % (self.cgroup_parent, container_id),
+                                hostname=hostname, network_namespace=netns,
+                                mounts=[self._mount_spec(m) for m in options.get("mounts") or []])
+            spec = bundle.make_spec(config, spec_options, rootfs)
+            spec["root"]["path"] = "rootfs"
+            atomic_write_json(os.path.join(directory, "config.json"), spec)
+            atomic_write_json(os.path.join(directory, "state.json"), {"status": "created"})
+        except BaseException:
+            self._discard(record)
+            raise
+        return record
+
+    def _mount_spec(self, mount):
+        """A named volume is a directory in the store, made on first use, kept after removal."""
+        spec = {"type": mount["type"], "target": mount["target"], "read_only": mount["read_only"],
+                "source": mount["source"] or None}
+        if mount["type"] == "volume":
+            spec["type"] = "bind"
+            spec["source"] = os.path.join(self.store.root, "volumes", mount["source"], "_data")
+            os.makedirs(spec["source"], mode=0o755, exist_ok=True)
+        elif mount["type"] == "bind" and not os.path.exists(mount["source"]):
+            raise InvalidSpec("bind mount source %s does not exist" % mount["source"], source=mount["source"])
+        return spec
+
+    def _chains(self, record):
+        image = self.store.images.get(record["image_id"])
+        return [layer["chain_id"] for layer in image["layers"]]
+
+    def _mount(self, record):
+        directory = self.records.path(record["id"])
+        rootfs = os.path.join(directory, "rootfs")
+        if not _linux.is_mountpoint(rootfs):
+            overlay.mount(self.store, self._chains(record), rootfs, upper=os.path.join(directory, "upper"),
+                          work=os.path.join(directory, "work"))
+
+    def _discard(self, record):
+        rootfs = self.records.path(record["id"], "rootfs")
+        if _linux.is_mountpoint(rootfs):
+            overlay.unmount(rootfs)
+        container_network.release(self.store.root, record)
+        remove_tree(self.records.path(record["id"]))
+
+    # ------------------------------------------------------------------ state
+    def status(self, record):
+        """created, running, paused, restarting or exited; the runtime's word wins while it knows
+        the container."""
+        state = self.records.state(record["id"])
+        if state.get("status") == "exited" and _alive(state.get("monitor_pid")):
+            return "restarting"  # between two runs of its restart policy
+        live = self.runtime.state(record["id"]) if state.get("status") == "running" else None
+        if live and live.get("status") == "paused":
+            return "paused"
+        if state.get("status") == "running" and not live:
+            return "exited" if not _alive(state.get("monitor_pid")) else "running"
+        return state.get("status", "created")
+
+    # ------------------------------------------------------------------ start/stop
+    def start(self, record):
+        """Start it under a new monitor; returns the PID of its first process."""
+        if self.status(record) in ("running", "paused", "restarting"):
+            raise InvalidState("container %s is already running" % record["name"], name=record["name"])
+        container_network.check_ports_free(record.get("ports") or [])
+        self._mount(record)
+        container_network.attach(self.store.root, record)
+        self._install("portproxy.py", _portproxy)
+        directory = self.records.path(record["id"])
+        stop_file = os.path.join(directory, _monitor.STOP_REQUEST)
+        if os.path.exists(stop_file):
+            os.unlink(stop_file)
+        read_fd, write_fd = os.pipe()
+        with open(os.path.join(directory, "monitor.err"), "ab") as err:
+            subprocess.Popen([sys.executable, self._monitor_path(), directory, str(write_fd),
+                              json.dumps(self.runtime.command())],
+                             pass_fds=(write_fd,), start_new_session=True, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=err, cwd=directory)
+        os.close(write_fd)
+        answer = _read_line(read_fd, START_TIMEOUT)
+        if not answer.startswith("ok "):
+            container_network.detach(record)
+            raise ContainerError("container %s did not start: %s" % (record["name"], answer[6:] or "no answer"),
+                                 name=record["name"])
+        return int(answer.split()[1])
+
+    def _monitor_path(self):
+        return self._install("monitor.py", _monitor)
+
+    def _install(self, filename, module):
+        """A stdlib-only module's own copy in the store, so it outlives the module's temp files."""
+        source = module.__loader__.get_source(module.__name__).encode()
+        path = os.path.join(self.store.root, "bin", filename)
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        try:
+            with open(path, "rb") as f:
+                if f.read() == source:
+                    return path
+        except FileNotFoundError:
+            pass
+        atomic_write(path, source, mode=0o700)
+        return path
+
+    def stop(self, record, timeout=10, stop_signal=None):
+        """SIGTERM (or the image's stop signal), wait, then SIGKILL, as docker stop does."""
+        status = self.status(record)
+        if status not in ("running", "paused", "restarting"):
+            return False
+        atomic_write(self.records.path(record["id"], _monitor.STOP_REQUEST), b"")
+        if status == "restarting" and self._wait_exited(record, 15):
+            container_network.detach(record)
+            return True
+        if self.status(record) == "paused":
+            self.runtime.resume(record["id"])
+        self.runtime.kill(record["id"], stop_signal or record.get("stop_signal") or "SIGTERM")
+        if not self._wait_exited(record, timeout):
+            self.runtime.kill(record["id"], "KILL", all_processes=True)
+            if not self._wait_exited(record, 10):
+                raise ContainerError("container %s did not stop" % record["name"], name=record["name"])
+        container_network.detach(record)
+        return True
+
+    def kill(self, record, signal="KILL"):
+        """``docker kill``: a signal to its main process; the restart policy does not apply."""
+        if self.status(record) not in ("running", "paused"):
+            raise InvalidState("Container %s is not running" % record["name"], name=record["name"])
+        atomic_write(self.records.path(record["id"], _monitor.STOP_REQUEST), b"")
+        self.runtime.kill(record["id"], signal)
+
+    def wait(self, record, timeout=None):
+        """``docker wait``: block until the container has exited for good (its restart policy
+        done with); returns its exit code."""
+        if not self._wait_exited(record, float("inf") if timeout is None else timeout):
+            raise ContainerError("container %s still runs after %ss" % (record["name"], timeout),
+                                 name=record["name"])
+        return self.records.state(record["id"]).get("exit_code")
+
+    def _wait_exited(self, record, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            state = self.records.state(record["id"])
+            if state.get("status") == "exited" and not _alive(state.get("monitor_pid")):
+                return True
+            time.sleep(0.02)
+        return False
+
+    def pause(self, record):
+        if self.status(record) != "running":
+            raise InvalidState("container %s is not running" % record["name"], name=record["name"])
+        self.runtime.pause(record["id"])
+
+    def resume(self, record):
+        self.runtime.resume(record["id"])
+
+    def remove(self, record, force=False):
+        if self.status(record) in ("running", "paused"):
+            if not force:
+                raise InvalidState("You cannot remove a running container %s. Stop the container before "
+                                   "attempting removal or force remove" % record["id"], name=record["name"])
+            self.stop(record, timeout=0)
+        self.runtime.delete(record["id"])
+        self._discard(record)
+
+    def update(self, record, options):
+        """Limits and restart policy in place (``docker update``); the record keeps the new values."""
+        resources = {k: v for k, v in hardening.resources(options).items() if k != "devices"}
+        if resources and self.status(record) in ("running", "paused"):
+            self.runtime.update(record["id"], resources)
+        spec_path = self.records.path(record["id"], "config.json")
+        spec = read_json(spec_path)
+        spec["linux"]["resources"].update(resources)
+        atomic_write_json(spec_path, spec)
+        record["options"].update(options)
+        record["restart_policy"] = record["options"].get("restart_policy", "no")
+        self.records.put(record)
+
+    # ------------------------------------------------------------------ exec
+    def exec(self, record, argv, env=None, user=None, chdir=None, stdin=None, timeout=None):
+        """``docker exec``: run ``argv`` in the running container; returns (rc, stdout, stderr)."""
+        if self.status(record) != "running":
+            raise InvalidState("Container %s is not running" % record["name"], name=record["name"])
+        spec = read_json(self.records.path(record["id"], "config.json"))
+        process = dict(spec["process"], args=list(argv), terminal=False)
+        if env:
+            merged = dict(item.split("=", 1) for item in process["env"])
+            merged.update({k: bundle._env_value(k, v) for k, v in env.items()})  # pylint: disable=protected-access
+            process["env"] = ["%s=%s" % kv for kv in merged.items()]
+        if user is not None:
+            uid, gid, groups = bundle.parse_user(user, self.records.path(record["id"], "rootfs"))
+            process["user"] = {"uid": uid, "gid": gid, "additionalGids": groups}
+        if chdir is not None:
+            if not chdir.startswith("/"):
+                raise InvalidSpec("chdir must be an absolute path, not %r" % chdir)
+            process["cwd"] = chdir
+        with tempfile.NamedTemporaryFile("w", suffix=".json", dir=self.records.path(record["id"])) as handle:
+            json.dump(process, handle)
+            handle.flush()
+            try:
+                proc = subprocess.run(self.runtime.exec_argv(record["id"], handle.name),
+                                      input=(stdin or "").encode(), capture_output=True, timeout=timeout, check=False)
+            except subprocess.TimeoutExpired as exc:
+                raise ContainerError("exec in %s timed out after %ss" % (record["name"], timeout)) from exc
+        out, err = proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+        if proc.returncode != 0 and _runtime_failed(err):
+            raise ContainerError("cannot exec in %s: %s" % (record["name"], err.strip().splitlines()[-1]),
+                                 name=record["name"])
+        return proc.returncode, out, err
+
+    def logs(self, record):
+        """The container's output so far: a list of {time, stream, log}."""
+        entries = []
+        try:
+            with open(self.records.path(record["id"], _monitor.LOG), encoding="utf-8") as handle:
+                for line in handle:
+                    try:
+                        entries.append(json.loads(line))
+                    except ValueError:
+                        continue  # a line cut by a crash
+        except FileNotFoundError:
+            pass
+        return entries
+
+
+def _now():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _runtime_failed(stderr):
+    """runc's own failure (no such file, bad user...) rather than the command's exit status."""
+    return any(word in stderr for word in ('level=error', 'exec failed', 'OCI runtime exec failed'))
+
+
+def _alive(pid):
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is not alive: it is only waiting to be reaped
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _read_line(fd, timeout):
+    data = b""
+    deadline = time.time() + timeout
+    try:
+        while not data.endswith(b"\n") and time.time() < deadline:
+            ready, dummy, dummy2 = select.select([fd], [], [], max(0.0, deadline - time.time()))
+            if not ready:
+                break
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        os.close(fd)
+    return data.decode("utf-8", "replace").strip()

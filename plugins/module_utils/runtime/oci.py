@@ -1,0 +1,110 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The OCI runtime's command line (runc, or crun where the host allows it).
+
+The runtime's state directory lives under /run, so it is gone after a reboot, as the
+containers' processes are; one per store root, so two stores never see each other's
+containers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+
+from .._errors import ContainerError, ContainerNotFound, MissingDependency
+
+STATE_BASE = "/run/strata"
+RUNTIMES = ("runc", "crun")
+
+
+def state_dir(store_root):
+    return os.path.join(STATE_BASE, "runtime-" + hashlib.sha256(store_root.encode()).hexdigest()[:16])
+
+
+def crun_refused_reason(cgroup_root="/sys/fs/cgroup"):
+    """crun 1.8 refuses a 'hybrid' host (cgroup v1 plus a cgroup2 mount holding controllers)."""
+    unified = os.path.join(cgroup_root, "unified", "cgroup.controllers")
+    try:
+        with open(unified) as f:
+            controllers = f.read().split()
+    except OSError:
+        return None
+    if controllers:
+        return ("crun does not support this host's hybrid cgroup layout (a cgroup2 mount at %s holds "
+                "the controllers %s); using runc" % (os.path.dirname(unified), ", ".join(controllers)))
+    return None
+
+
+def choose(name=None):
+    """The runtime binary to use: the one asked for, else runc, else crun."""
+    if name:
+        path = shutil.which(name)
+        if not path:
+            raise MissingDependency(name, "the OCI runtime %s is not installed" % name)
+        if name == "crun" and crun_refused_reason():
+            raise ContainerError(crun_refused_reason())
+        return path
+    for candidate in RUNTIMES:
+        path = shutil.which(candidate)
+        if path and not (candidate == "crun" and crun_refused_reason()):
+            return path
+    raise MissingDependency("runc", "no OCI runtime (runc or crun) is installed")
+
+
+class Runtime:
+    def __init__(self, store_root, binary=None):
+        self.binary = binary or choose()
+        self.root = state_dir(store_root)
+
+    def command(self, *args):
+        return [self.binary, "--root", self.root] + list(args)
+
+    def _run(self, *args, check=True, timeout=60):
+        os.makedirs(self.root, mode=0o700, exist_ok=True)
+        proc = subprocess.run(self.command(*args), capture_output=True, text=True, timeout=timeout, check=False)
+        if check and proc.returncode != 0:
+            message = (proc.stderr or proc.stdout).strip().splitlines()
+            raise ContainerError("%s %s failed: %s" % (os.path.basename(self.binary), args[0],
+                                                       message[-1] if message else "exit %d" % proc.returncode))
+        return proc
+
+    def state(self, container_id):
+        """The runtime's view: a dict with status (created/running/paused/stopped) and pid, or None."""
+        proc = self._run("state", container_id, check=False)
+        if proc.returncode != 0:
+            return None
+        try:
+            return json.loads(proc.stdout)
+        except ValueError as exc:
+            raise ContainerError("unreadable state of container %s from the runtime" % container_id) from exc
+
+    def kill(self, container_id, signal="TERM", all_processes=False):
+        args = ["kill"] + (["--all"] if all_processes else []) + [container_id, signal]
+        proc = self._run(*args, check=False)
+        if proc.returncode != 0 and self.state(container_id) is None:
+            raise ContainerNotFound("container %s is not running" % container_id)
+        return proc.returncode == 0
+
+    def pause(self, container_id):
+        self._run("pause", container_id)
+
+    def resume(self, container_id):
+        self._run("resume", container_id)
+
+    def delete(self, container_id):
+        self._run("delete", "--force", container_id, check=False)
+
+    def update(self, container_id, resources):
+        """Change limits in place: ``resources`` is an OCI linux.resources dict."""
+        proc = subprocess.run(self.command("update", "--resources", "-", container_id), input=json.dumps(resources),
+                              capture_output=True, text=True, timeout=60, check=False)
+        if proc.returncode != 0:
+            raise ContainerError("cannot update container %s in place: %s" % (container_id, proc.stderr.strip()))
+
+    def exec_argv(self, container_id, process_json_path, detach=False):
+        """The command that runs the process described in ``process_json_path`` inside the container."""
+        return self.command("exec", "--process", process_json_path) + (["--detach"] if detach else []) + [container_id]

@@ -1,0 +1,309 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: container
+short_description: Run containers without a daemon, as docker run does
+version_added: 0.1.0
+description:
+  - Creates, starts, stops, pauses, restarts and removes a container from an image in the host's
+    store, the way C(docker run -d), C(docker stop), C(docker pause) and C(docker rm) do.
+  - Each container gets a writable overlayfs layer over its image's layers, an OCI runtime
+    bundle with Docker's default confinement (capabilities, seccomp profile, masked C(/proc)
+    paths, C(no_new_privs), a private C(/dev)), and a monitor process that outlives the
+    playbook. The monitor keeps the logs, records the exit code, applies the restart policy and
+    serves the published ports.
+  - Idempotent as C(community.docker.docker_container) is. Only the options given are compared
+    with the existing container, after merging the image's defaults. A different image or a
+    changed option that cannot change in place recreates the container. I(memory), I(cpus),
+    I(pids_limit) and I(restart_policy) change in place.
+author:
+  - strata.containers developers (@strata)
+extends_documentation_fragment:
+  - strata.containers.common
+  - strata.containers.common.registry
+options:
+  name:
+    description:
+      - The container's name, C([a-zA-Z0-9][a-zA-Z0-9_.-]*), or its ID.
+    type: str
+    required: true
+  image:
+    description:
+      - The image to run, by name, ID or digest. Needed to create the container.
+      - When the container exists and I(image) now names another image, the container is recreated.
+    type: str
+  pull:
+    description:
+      - When to pull I(image). C(missing) pulls only when the store has no such image; C(always)
+        asks the registry every time; C(never) fails when the image is not in the store.
+    type: str
+    choices: [missing, always, never]
+    default: missing
+  platform:
+    description:
+      - The platform to pull, as C(os/arch[/variant]).
+    type: str
+  state:
+    description:
+      - C(created) makes sure the container exists, without starting it.
+      - C(started) makes sure it runs (a paused container is resumed).
+      - C(stopped) makes sure it exists and does not run.
+      - C(paused) makes sure it runs with its processes frozen.
+      - C(absent) stops and removes it. Named volumes stay.
+    type: str
+    choices: [created, started, stopped, paused, absent]
+    default: started
+  restart:
+    description:
+      - Stop and start the container again when it runs (with I(state=started)).
+    type: bool
+    default: false
+  recreate:
+    description:
+      - Remove the container and create it anew even when nothing changed.
+    type: bool
+    default: false
+  force_kill:
+    description:
+      - Stop with SIGKILL at once instead of the stop signal and I(stop_timeout).
+    type: bool
+    default: false
+  runtime:
+    description:
+      - The OCI runtime, C(runc) or C(crun). By default C(runc) if installed, else C(crun).
+      - C(crun) 1.8 refuses a host whose cgroup2 mount holds controllers next to cgroup v1
+        ("hybrid"); the module says so and C(runc) is used by default there.
+    type: str
+    choices: [runc, crun]
+  command:
+    description:
+      - The command, replacing the image's C(CMD). A string is split as a shell would split it.
+    type: raw
+  entrypoint:
+    description:
+      - The entrypoint, replacing the image's C(ENTRYPOINT) (and dropping its C(CMD)).
+    type: list
+    elements: str
+  env:
+    description:
+      - Environment variables, merged over the image's. Values are turned into strings.
+    type: dict
+  user:
+    description:
+      - C(user[:group]), by name (looked up in the image's C(/etc/passwd) and C(/etc/group)) or number.
+    type: str
+  working_dir:
+    description:
+      - The working directory, created when missing. A path whose symbolic links climb above
+        the container's root directory is refused.
+    type: str
+  hostname:
+    description:
+      - The container's host name. Defaults to the first 12 characters of its ID.
+    type: str
+  labels:
+    description:
+      - Labels, merged over the image's.
+    type: dict
+  mounts:
+    description:
+      - Mounts into the container.
+    type: list
+    elements: dict
+    suboptions:
+      type:
+        description:
+          - C(bind) mounts a host path; C(volume) a named volume kept under I(root)C(/volumes),
+            made on first use and kept after the container is removed; C(tmpfs) a fresh tmpfs.
+        type: str
+        choices: [bind, volume, tmpfs]
+        default: volume
+      source:
+        description:
+          - The host path (C(bind)) or the volume's name (C(volume)).
+        type: str
+      target:
+        description:
+          - The path inside the container.
+        type: str
+        required: true
+      read_only:
+        description:
+          - Mount it read-only.
+        type: bool
+        default: false
+  published_ports:
+    description:
+      - Ports to publish, as C(docker run -p) takes them, C([host_ip:][host_port:]container_port[/proto]),
+        for example C(127.0.0.1:8080:80) or C(5353:53/udp). Without I(host_port) a free port is chosen.
+      - Needs I(network_mode=bridge). The container's monitor serves them.
+    type: list
+    elements: str
+  network_mode:
+    description:
+      - C(bridge) gives the container its own network namespace on the bridge C(strata0) with an
+        address from 172.30.0.0/16; C(none) only a loopback device; C(host) the host's network.
+    type: str
+    choices: [bridge, none, host]
+  memory:
+    description:
+      - Memory limit, as C(512m) or C(1g) (binary units) or a number of bytes. At least C(6m).
+    type: str
+  cpus:
+    description:
+      - How many CPUs' worth of time the container may use, for example C(0.5).
+    type: float
+  pids_limit:
+    description:
+      - Maximum number of processes. C(0) or C(-1) for no limit.
+    type: int
+  restart_policy:
+    description:
+      - C(no), C(on-failure[:max]), C(always) or C(unless-stopped), as Docker's. A container
+        stopped by this module stays stopped. Restarts after a reboot need the host role's service.
+    type: str
+  stop_signal:
+    description:
+      - The signal that stops the container. Defaults to the image's C(STOPSIGNAL), else C(SIGTERM).
+    type: str
+  stop_timeout:
+    description:
+      - Seconds to wait after the stop signal before SIGKILL. Default 10.
+    type: int
+  read_only:
+    description:
+      - Mount the container's root filesystem read-only.
+    type: bool
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: full
+notes:
+  - Containers have no outbound NAT; they reach the host and each other on the bridge.
+seealso:
+  - module: strata.containers.container_info
+  - module: strata.containers.container_exec
+  - module: strata.containers.image
+'''
+
+EXAMPLES = r'''
+- name: Run a web server published on the host's loopback, as docker run -d -p 127.0.0.1:8080:80
+  strata.containers.container:
+    name: web
+    image: registry.internal:5000/web:1.0
+    published_ports:
+      - "127.0.0.1:8080:80"
+    restart_policy: unless-stopped
+    memory: 256m
+
+- name: A one-shot job with a bind mount and no network
+  strata.containers.container:
+    name: backup
+    image: busybox
+    command: tar -C /data -cf /backup/data.tar .
+    network_mode: none
+    mounts:
+      - {type: bind, source: /srv/data, target: /data, read_only: true}
+      - {type: bind, source: /srv/backup, target: /backup}
+
+- name: Freeze it
+  strata.containers.container:
+    name: web
+    state: paused
+
+- name: Stop and remove it
+  strata.containers.container:
+    name: web
+    state: absent
+'''
+
+RETURN = r'''
+container:
+  description: The container as M(strata.containers.container_info) shows it. Empty when absent.
+  returned: always
+  type: dict
+  sample:
+    id: 4f1c0e...
+    name: web
+    image: registry.internal:5000/web:1.0
+    state: {status: running, pid: 4242, exit_code: null}
+    network: {ip_address: 172.30.0.2, ports: {"80/tcp": [{host_ip: 127.0.0.1, host_port: "8080"}]}}
+actions:
+  description: The steps taken (or, in check mode, to be taken), such as C(create web), C(start web).
+  returned: always
+  type: list
+  elements: str
+diff:
+  description: The options that changed and the container's state, before and after.
+  returned: when diff mode is on
+  type: dict
+'''
+
+from ansible_collections.strata.containers.plugins.module_utils._module import engine_for, make_module, run
+from ansible_collections.strata.containers.plugins.module_utils.container_service import ContainerService
+
+CONTAINER_OPTIONS = {
+    "command": {"type": "raw"},
+    "entrypoint": {"type": "list", "elements": "str"},
+    "env": {"type": "dict"},
+    "user": {"type": "str"},
+    "working_dir": {"type": "str"},
+    "hostname": {"type": "str"},
+    "labels": {"type": "dict"},
+    "mounts": {"type": "list", "elements": "dict", "options": {
+        "type": {"type": "str", "choices": ["bind", "volume", "tmpfs"], "default": "volume"},
+        "source": {"type": "str"},
+        "target": {"type": "str", "required": True},
+        "read_only": {"type": "bool", "default": False},
+    }},
+    "published_ports": {"type": "list", "elements": "str"},
+    "network_mode": {"type": "str", "choices": ["bridge", "none", "host"]},
+    "memory": {"type": "str"},
+    "cpus": {"type": "float"},
+    "pids_limit": {"type": "int"},
+    "restart_policy": {"type": "str"},
+    "stop_signal": {"type": "str"},
+    "stop_timeout": {"type": "int"},
+    "read_only": {"type": "bool"},
+}
+
+
+def main():
+    spec = {
+        "name": {"type": "str", "required": True},
+        "image": {"type": "str"},
+        "pull": {"type": "str", "choices": ["missing", "always", "never"], "default": "missing"},
+        "platform": {"type": "str"},
+        "state": {"type": "str", "choices": ["created", "started", "stopped", "paused", "absent"],
+                  "default": "started"},
+        "restart": {"type": "bool", "default": False},
+        "recreate": {"type": "bool", "default": False},
+        "force_kill": {"type": "bool", "default": False},
+        "runtime": {"type": "str", "choices": ["runc", "crun"]},
+    }
+    spec.update(CONTAINER_OPTIONS)
+    module = make_module(spec, registry=True)
+
+    def action():
+        params = module.params
+        service = ContainerService(engine_for(module, registry=True), runtime=params["runtime"])
+        result = service.ensure(params["name"], state=params["state"], image=params["image"], pull=params["pull"],
+                                params={k: params[k] for k in CONTAINER_OPTIONS}, restart=params["restart"],
+                                recreate=params["recreate"], force_kill=params["force_kill"],
+                                platform=params["platform"])
+        if not module._diff:
+            result.pop("diff", None)
+        return result
+
+    run(module, action)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+"""Fixtures for tests that run containers: a store root whose containers are removed
+afterwards (by the engine, then by PID if anything survived), and, at the end of the
+session, the host-wide things containers leave (the bridge, the cgroup parents, the
+runtime state directories), removed when nothing uses them any more."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+
+import pytest
+
+from ansible_collections.strata.containers.plugins.module_utils.container_service import ContainerService
+from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
+from ansible_collections.strata.containers.plugins.module_utils.network import bridge
+from ansible_collections.strata.containers.plugins.module_utils.runtime import oci
+
+CGROUP_PARENT = "/strata"
+
+
+def remove_containers(root):
+    """Every container in the store at ``root``, killed and removed; returns their IDs."""
+    if not os.path.isdir(os.path.join(root, "containers")):
+        return []
+    service = ContainerService(Engine(root))
+    removed = []
+    for record in service.containers.records.all():
+        state = service.containers.records.state(record["id"])
+        try:
+            service.containers.remove(record, force=True)
+        finally:
+            for key in ("monitor_pid", "pid"):  # whatever survived a failed removal
+                _kill(state.get(key))
+        removed.append(record["id"])
+    runtime_dir = oci.state_dir(root)
+    if os.path.isdir(runtime_dir):
+        shutil.rmtree(runtime_dir, ignore_errors=True)
+    return removed
+
+
+def _kill(pid):
+    if pid:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.fixture
+def container_root():
+    root = tempfile.mkdtemp(prefix="strata-root-", dir="/var/tmp")
+    try:
+        yield root
+    finally:
+        try:
+            remove_containers(root)
+        finally:
+            with open("/proc/self/mountinfo") as f:
+                points = [line.split()[4] for line in f if line.split()[4].startswith(root + "/")]
+            for point in sorted(points, key=len, reverse=True):
+                subprocess.run(["umount", "-l", point], check=False)
+            shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def host_leftovers():
+    """After the session: the bridge, empty cgroup parents and runtime dirs go."""
+    had_bridge = os.path.exists("/sys/class/net/" + bridge.DEFAULT_BRIDGE)
+    yield
+    netns = [n for n in os.listdir(bridge.NETNS_DIR) if n.startswith("strata-")] \
+        if os.path.isdir(bridge.NETNS_DIR) else []
+    if not had_bridge and not netns and os.path.exists("/sys/class/net/" + bridge.DEFAULT_BRIDGE):
+        bridge.delete_bridge()
+    for hierarchy in os.listdir("/sys/fs/cgroup"):
+        parent = "/sys/fs/cgroup/%s%s" % (hierarchy, CGROUP_PARENT)
+        if os.path.isdir(parent):
+            try:
+                os.rmdir(parent)
+            except OSError:
+                pass  # still in use
+    if os.path.isdir(oci.STATE_BASE) and not os.listdir(oci.STATE_BASE):
+        os.rmdir(oci.STATE_BASE)
