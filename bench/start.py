@@ -83,10 +83,10 @@ def commands(ref, scratch, python):
               os.path.join(scratch, "podman-net"), "--storage-driver", "overlay"]
     penv = podman_env(scratch)
     return {
-        "strata, network none": ([python, script, root, ref, "none", "bench"], strata_env),
+        "strata --network none": ([python, script, root, ref, "none", "bench"], strata_env),
         "podman run --rm --network none": (podman + ["run", "--rm", "--runtime", "runc", "--network", "none",
                                                      ref, "true"], penv),
-        "strata, bridge": ([python, script, root, ref, "bridge", "bench"], strata_env),
+        "strata (bridge)": ([python, script, root, ref, "bridge", "bench"], strata_env),
         "podman run --rm (bridge)": (podman + ["run", "--rm", "--runtime", "runc", ref, "true"], penv),
     }, (root, strata_env, podman, penv)
 
@@ -121,9 +121,7 @@ def report(times, mode, runs):
     lines = ["### Start latency, `run --rm busybox true` (%s, %d interleaved runs)" % (mode, runs), "",
              "| tool | median s | min–max s | strata / tool |", "|---|---|---|---|"]
     for name, values in times.items():
-        network = name.split(",")[-1].strip() if name.startswith("strata") else (
-            "none" if "none" in name else "bridge")
-        ours = statistics.median(times["strata, " + network])
+        ours = statistics.median(times["strata --network none" if "none" in name else "strata (bridge)"])
         med = statistics.median(values)
         ratio = ours / med
         lines.append("| %s | %.3f | %.3f–%.3f | %.2f%s |" % (name, med, min(values), max(values), ratio,

@@ -1,40 +1,45 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Guarded imports of the target host's libraries: a missing one fails only when used,
-with a message that names what to install."""
+with a message that names what to install.
+
+Imported on first use, not at import time: requests and pyroute2 together cost about
+0.15 s to import, which a container start or a local image query should not pay."""
 
 from __future__ import annotations
 
+import importlib
 import traceback
 
 from ._errors import MissingDependency
 
-try:
-    import requests
-    REQUESTS_ERROR = None
-except ImportError as exc:  # pragma: no cover - depends on the host
-    requests = None
-    REQUESTS_ERROR = (exc, traceback.format_exc())
+# name -> (module or None, traceback of the failed import or None)
+_LOADED = {}
 
-try:
-    import zstandard
-    ZSTANDARD_ERROR = None
-except ImportError as exc:  # pragma: no cover - depends on the host
-    zstandard = None
-    ZSTANDARD_ERROR = (exc, traceback.format_exc())
+
+def _load(name, purpose):
+    if name not in _LOADED:
+        try:
+            _LOADED[name] = (importlib.import_module(name), None)
+        except ImportError:  # pragma: no cover - depends on the host
+            _LOADED[name] = (None, traceback.format_exc())
+    module, trace = _LOADED[name]
+    if module is None:
+        raise MissingDependency(name, purpose, exception=trace)
+    return module
 
 
 def need_requests():
-    if requests is None:
-        raise MissingDependency("requests", "to talk to registries", exception=_trace(REQUESTS_ERROR))
-    return requests
+    return _load("requests", "to talk to registries")
 
 
 def need_zstandard():
-    if zstandard is None:
-        raise MissingDependency("zstandard", "to read zstd-compressed layers", exception=_trace(ZSTANDARD_ERROR))
-    return zstandard
+    return _load("zstandard", "to read zstd-compressed layers")
 
 
-def _trace(error):
-    return error[1] if error else None
+def need_pyroute2():
+    """pyroute2's IPRoute, netns and NetlinkError, for the bridge network."""
+    _load("pyroute2", "to set up container networks")
+    return (_load("pyroute2.iproute", "to set up container networks"),
+            _load("pyroute2.netns", "to set up container networks"),
+            _load("pyroute2.netlink.exceptions", "to set up container networks"))

@@ -93,7 +93,8 @@ class Monitor:
         pid_file = self.path("pid")
         if os.path.exists(pid_file):
             os.unlink(pid_file)
-        subprocess.run(self.runtime + ["delete", "--force", self.id], capture_output=True, check=False)
+        if os.path.exists(os.path.join(self.runtime[-1], self.id)):  # a run before a crash left its state
+            subprocess.run(self.runtime + ["delete", "--force", self.id], capture_output=True, check=False)
         proc = subprocess.Popen(self.runtime + ["run", "--bundle", self.dir, "--pid-file", pid_file, self.id],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         pid = self.wait_for_pid(proc, pid_file)

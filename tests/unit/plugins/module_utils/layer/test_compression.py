@@ -77,7 +77,7 @@ def test_damaged_zstd_is_a_layer_error():
 
 
 def test_zstd_without_the_library(monkeypatch):
-    monkeypatch.setattr(_deps, "zstandard", None)
+    monkeypatch.setitem(_deps._LOADED, "zstandard", (None, "ImportError: no zstandard"))  # pylint: disable=protected-access
     with pytest.raises(MissingDependency):
         compression.decompressing_reader(OneWay(b""), "zstd")
     assert compression.decompressing_reader(OneWay(b"x"), "none").read() == b"x"
