@@ -52,8 +52,11 @@ class Containers:
                 raise ContainerError('Conflict. The container name "/%s" is already in use' % name, name=name)
             container_id = secrets.token_hex(32)
             directory = self.records.path(container_id)
+            os.makedirs(directory, mode=0o700)
             for sub in ("upper", "work", "rootfs"):
-                os.makedirs(os.path.join(directory, sub), mode=0o700)
+                # the upper dir's mode is the container's / (overlayfs takes the root's from it)
+                os.mkdir(os.path.join(directory, sub), mode=0o755 if sub == "upper" else 0o700)
+                os.chmod(os.path.join(directory, sub), 0o755 if sub == "upper" else 0o700)
             config = json.loads(self.store.blobs.get(image_id))
             record = {"id": container_id, "name": name, "image": image_name or image_id, "image_id": image_id,
                       "options": options, "restart_policy": options.get("restart_policy", "no"),

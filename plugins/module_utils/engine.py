@@ -138,6 +138,24 @@ class Engine:
             for lock in locks:
                 lock.release()
 
+    # ---------------------------------------------------------------- building
+    def build(self, name, path, dockerfile=None, build_args=None, target=None, labels=None, nocache=False,
+              pull="missing", runtime=None):
+        """``docker build -t NAME PATH``: every step through the build cache; ``changed`` is
+        false when the result is the image ``name`` already points at."""
+        from .build.builder import Builder, WouldBuild  # pylint: disable=import-outside-toplevel
+        tag = reference.parse(name).tagged_name
+        before = self.store.load_refs()["tags"].get(tag) if self.store.exists else None
+        builder = Builder(self, runtime, dry_run=self.check_mode)
+        try:
+            image_id, dummy = builder.build(path, dockerfile, [tag], build_args, target, labels, nocache, pull)
+        except WouldBuild:
+            return {"changed": True, "actions": ["Built image %s" % name], "steps": builder.counts()}
+        changed = image_id != before
+        result = self._result(changed, ["Built image %s" % name] if changed else [], image_id, check=self.check_mode)
+        result["steps"] = builder.counts()
+        return result
+
     # ---------------------------------------------------------------- names
     def tag(self, source, target):
         """``docker tag SOURCE TARGET``."""
