@@ -124,8 +124,8 @@ def report(times, mode, runs):
         ours = statistics.median(times["strata --network none" if "none" in name else "strata (bridge)"])
         med = statistics.median(values)
         ratio = ours / med
-        lines.append("| %s | %.3f | %.3f–%.3f | %.2f%s |" % (name, med, min(values), max(values), ratio,
-                                                              " ✓" if ratio <= 1.0 else ""))
+        mark = " ✓" if ratio <= 1.0 else ""
+        lines.append("| %s | %.3f | %.3f–%.3f | %.2f%s |" % (name, med, min(values), max(values), ratio, mark))
     return "\n".join(lines) + "\n"
 
 

@@ -153,6 +153,6 @@ def _key_values(text, escape, keyword):
             if not has_value and keyword != "ARG":
                 raise _Invalid("Syntax error - can't find = in %r. Must be of the form: name=value" % word)
             pairs.append((key, value if has_value else None))
-    if not all(key for key, _ in pairs):
+    if not all(key for key, dummy in pairs):
         raise _Invalid("%s names can not be blank" % keyword)
     return pairs
