@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-from . import image_view, local_images, pull as _pull
+from . import image_view, image_writer, local_images, pull as _pull
 from ._errors import ImageNotFound, InUse, InvalidReference, InvalidSpec
 from .oci import digest as _digest
 from .oci import reference, spec
@@ -155,6 +155,36 @@ class Engine:
         result = self._result(changed, ["Built image %s" % name] if changed else [], image_id, check=self.check_mode)
         result["steps"] = builder.counts()
         return result
+
+    def commit(self, container, name, author=None, message=None, changes=(), pause=True):
+        """``docker commit CONTAINER NAME``; ``changed`` is false when ``name`` already is an
+        image with the same layers and config (times aside)."""
+        from . import commit as _commit  # pylint: disable=import-outside-toplevel
+        from .containers import Containers  # pylint: disable=import-outside-toplevel
+        from .layer import diff as _diff  # pylint: disable=import-outside-toplevel
+        containers = Containers(self.store)
+        record = containers.records.find(container)
+        tag = reference.parse(name).tagged_name
+        layers = [{k: layer[k] for k in ("diff_id", "chain_id", "size")}
+                  for layer in self.store.images.get(record["image_id"])["layers"]]
+        config = _commit.new_config(self.store, record, author, message, changes)
+        with self.store.work_dir("commit-") as work:
+            tar_path = os.path.join(work, "layer.tar")
+            with _commit.frozen(containers, record, pause and not self.check_mode):
+                written = _diff.tar_directory(containers.records.path(record["id"], "upper"), tar_path, overlay=True)
+            parent = layers[-1]["chain_id"] if layers else None
+            layers.append({"diff_id": written.diff_id, "chain_id": image_writer.chain_of(parent, written.diff_id),
+                           "size": written.size})
+            config["rootfs"] = {"type": "layers", "diff_ids": [layer["diff_id"] for layer in layers]}
+            current = self.store.load_refs()["tags"].get(tag)
+            if _commit.same_image(self.store, current, config, layers):
+                return self._result(False, [], current)
+            actions = ["Committed container %s as %s" % (record["name"], name)]
+            if self.check_mode:
+                return {"changed": True, "actions": actions, "image": {}}
+            layers[-1] = image_writer.layer_from_tar(self.store, tar_path, written.diff_id, parent)
+            image_id = image_writer.record_image(self.store, config, layers, [tag])
+        return self._result(True, actions, image_id)
 
     # ---------------------------------------------------------------- names
     def tag(self, source, target):

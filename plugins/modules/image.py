@@ -46,9 +46,10 @@ options:
     description:
       - Where a present image comes from. C(pull) fetches it from its registry;
         C(local) only uses what the store already has and fails if the image is not there;
-        C(build) builds it from the Dockerfile in I(path).
+        C(build) builds it from the Dockerfile in I(path); C(commit) makes it from a container's
+        writable layer, as C(docker commit) does.
     type: str
-    choices: [pull, local, build]
+    choices: [pull, local, build, commit]
     default: pull
   path:
     description:
@@ -72,6 +73,31 @@ options:
     description:
       - With I(source=build), labels added to the image's config.
     type: dict
+  container:
+    description:
+      - With I(source=commit), the container (name or ID), running or stopped.
+    type: str
+  author:
+    description:
+      - With I(source=commit), the image's author.
+    type: str
+  message:
+    description:
+      - With I(source=commit), the comment of the new history entry.
+    type: str
+  changes:
+    description:
+      - With I(source=commit), Dockerfile instructions applied to the new image's config, as
+        C(docker commit --change) takes them, for example C(CMD ["/app"]) or C(ENV MODE=prod).
+        Allowed are CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, USER, VOLUME, WORKDIR,
+        STOPSIGNAL, HEALTHCHECK and SHELL.
+    type: list
+    elements: str
+  pause:
+    description:
+      - With I(source=commit), freeze a running container while its files are read.
+    type: bool
+    default: true
   nocache:
     description:
       - With I(source=build), run every step again instead of reusing cached results.
@@ -153,6 +179,15 @@ EXAMPLES = r'''
     build_args:
       VERSION: "1.0"
 
+- name: Save a container's changes as a new image, as docker commit -c 'CMD ["httpd"]' web web:patched
+  strata.containers.image:
+    name: web:patched
+    source: commit
+    container: web
+    message: patched the configuration
+    changes:
+      - CMD ["httpd", "-f"]
+
 - name: Remove an image by name
   strata.containers.image:
     name: busybox:1.36
@@ -221,6 +256,11 @@ def _present(module, engine, name):
             raise InvalidSpec("source=build needs path, the build context directory")
         return engine.build(name, params["path"], params["dockerfile"], params["build_args"], params["target"],
                             params["labels"], params["nocache"], params["pull"])
+    if params["source"] == "commit":
+        if not params["container"]:
+            raise InvalidSpec("source=commit needs container, the container to commit")
+        return engine.commit(params["container"], name, params["author"], params["message"], params["changes"],
+                             params["pause"])
     if params["source"] == "local":
         result = engine.local_image(name)
     else:
@@ -245,7 +285,12 @@ def main():
             "name": {"type": "str", "required": True},
             "tag": {"type": "str"},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-            "source": {"type": "str", "choices": ["pull", "local", "build"], "default": "pull"},
+            "source": {"type": "str", "choices": ["pull", "local", "build", "commit"], "default": "pull"},
+            "container": {"type": "str"},
+            "author": {"type": "str"},
+            "message": {"type": "str"},
+            "changes": {"type": "list", "elements": "str"},
+            "pause": {"type": "bool", "default": True},
             "path": {"type": "path"},
             "dockerfile": {"type": "str"},
             "build_args": {"type": "dict"},

@@ -19,6 +19,7 @@ from rig import oci_writer
 
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
 from ansible_collections.strata.containers.plugins.module_utils.layer import tarsplit
+from ansible_collections.strata.containers.plugins.module_utils.runtime import oci
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="builds run containers and mount overlays")
 
@@ -169,20 +170,66 @@ def _layer_tar(engine, chain_id):
     return out.getvalue()
 
 
-def test_bad_dockerfiles_name_the_line_and_leave_nothing(container_root, tmp_path):
+def test_bad_dockerfiles_name_the_line_and_leave_nothing(registry, container_root, tmp_path):
     context = tmp_path / "bad"
     context.mkdir()
-    cases = [("FROM scratch\nRNU true\n", "line 2: unknown instruction: RNU"),
+    dockerfile = str(context / "Dockerfile")
+    cases = [("FROM scratch\nRNU true\n", dockerfile + " line 2: unknown instruction: RNU"),
              ("FROM scratch\nCOPY missing /\n", "line 2: COPY failed: file not found"),
-             ("FROM scratch\nCOPY ../outside /\n", "forbidden path outside the build context"),
-             ("ENV A=b\nFROM scratch\n", "line 1")]
+             ("FROM scratch\nCOPY ../outside /\n", "line 2: COPY ../outside: forbidden path outside the build context"),
+             ("ENV A=b\nFROM scratch\n", dockerfile + " line 1:"),
+             ("FROM scratch\nENV A=${B\n", dockerfile + " line 2:")]
     for text, expect in cases:
         (context / "Dockerfile").write_text(text)
         result = _build(container_root, context, "bad:1")
         assert result["failed"] and expect in result["msg"], result
-    (context / "Dockerfile").write_text("FROM scratch\nCOPY Dockerfile /\nRUN false\n")
+    (context / "Dockerfile").write_text("FROM %s\nRUN echo started; echo to stderr >&2; exit 3\n"
+                                        % registry.images["busybox"])
     failed = _build(container_root, context, "bad:1")
-    assert failed["failed"] and "RUN" in failed["msg"]
+    assert failed["failed"] and "returned a non-zero code: 3" in failed["msg"], failed
+    assert "started" in failed["msg"] and "to stderr" in failed["msg"] and failed["exit_code"] == 3
     listed = _ok(run_module("image_info", {"root": container_root}))["images"]
     assert not [i for i in listed if "bad:1" in str(i["repo_tags"])]
     assert not os.listdir(os.path.join(container_root, "tmp"))
+    with open("/proc/self/mountinfo") as handle:
+        assert container_root not in handle.read()
+    runtime_state = oci.state_dir(container_root)
+    assert not os.path.isdir(runtime_state) or not os.listdir(runtime_state)  # no container left in runc
+
+
+def test_commit_keeps_exactly_the_containers_changes(registry, container_root):
+    image = registry.images["busybox"]
+    changes = ("echo new > /new.txt && echo extra >> /etc/group && rm /bin/true && "
+               "rm -rf /usr/sbin && mkdir /usr/sbin && echo only > /usr/sbin/only && sleep 1000")
+    _ok(run_module("container", {"name": "work", "image": image, "root": container_root, "network_mode": "none",
+                                 "command": ["sh", "-c", changes], "stop_timeout": 0}))
+    for dummy in range(100):
+        if _exec_ok(container_root, "work", "test -f /usr/sbin/only"):
+            break
+        time.sleep(0.1)
+    args = {"name": "work:committed", "source": "commit", "container": "work", "root": container_root,
+            "author": "ops <ops@example.com>", "message": "by hand", "changes": ['CMD ["sleep", "1000"]', "ENV MODE=prod"]}
+    checked = _ok(run_module("image", args, check=True))
+    assert checked["changed"] is True
+    assert not _ok(run_module("image_info", {"root": container_root, "name": ["work:committed"]}))["images"]
+    committed = _ok(run_module("image", args))
+    assert committed["changed"] is True
+    new = committed["image"]
+    base = _ok(run_module("image_info", {"root": container_root, "name": [image]}))["images"][0]
+    assert new["diff_ids"][:-1] == base["diff_ids"] and len(new["diff_ids"]) == len(base["diff_ids"]) + 1
+    assert new["config"]["config"]["Cmd"] == ["sleep", "1000"] and "MODE=prod" in new["config"]["config"]["Env"]
+    assert new["config"]["author"] == "ops <ops@example.com>" and new["history"][0]["comment"] == "by hand"
+    assert _ok(run_module("image", args))["changed"] is False  # the same changes again: nothing new
+
+    _ok(run_module("container", {"name": "work", "root": container_root, "state": "stopped"}))
+    fresh = _run(container_root, "fresh", "work:committed")
+    old = _ok(run_module("container_info", {"name": "work", "root": container_root}))["container"]
+    assert treecompare.differences(treecompare.describe(fresh["rootfs"]), treecompare.describe(old["rootfs"])) == []
+    assert _ok(run_module("container_exec", {"container": "fresh", "root": container_root,
+                                             "command": "sh -c 'cat /new.txt; tail -1 /etc/group; ls /usr/sbin; "
+                                                        "test -e /bin/true || echo no-true; echo $MODE'"}))["stdout"] \
+        == "new\nextra\nonly\nno-true\nprod\n"
+
+
+def _exec_ok(root, name, command):
+    return run_module("container_exec", {"container": name, "root": root, "command": command})["rc"] == 0

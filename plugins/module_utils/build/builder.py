@@ -10,6 +10,7 @@ the time it was made, so a rebuild with nothing changed gives the same image ID.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -58,7 +59,9 @@ class Builder:
         """Parse and check everything a build needs before it runs: (Dockerfile, stages to build)."""
         if not os.path.isdir(context):
             raise BuildError("the build context %s is not a directory" % context, path=context)
-        parsed = parser.parse(_read_dockerfile(context, dockerfile))
+        path, data = _read_dockerfile(context, dockerfile)
+        with _naming(path):
+            parsed = parser.parse(data)
         end = len(parsed.stages) - 1
         if target:
             stage = parsed.stage(target.lower())
@@ -72,6 +75,10 @@ class Builder:
               pull="missing"):
         """Returns (image_id, state) of the final stage, recorded in the store under ``tags``."""
         parsed, stages, dummy = self.plan(context, dockerfile, build_args, target)
+        with _naming(_read_dockerfile(context, dockerfile)[0]):
+            return self._build(context, parsed, stages, tags, build_args, labels, nocache, pull)
+
+    def _build(self, context, parsed, stages, tags, build_args, labels, nocache, pull):
         build_args = {str(k): str(v) for k, v in (build_args or {}).items()}
         sources = Sources(context, dockerignore.from_file(os.path.join(context, ".dockerignore")))
         global_args = self._global_args(parsed, build_args)
@@ -213,6 +220,19 @@ def _declared_args(parsed):
     return names
 
 
+@contextlib.contextmanager
+def _naming(path):
+    """Syntax errors name the Dockerfile as well as the line."""
+    try:
+        yield
+    except DockerfileSyntaxError as exc:
+        if exc.message.startswith(path):
+            raise
+        named = DockerfileSyntaxError("%s %s" % (path, exc.message), path=path)
+        named.line = named.details["line"] = exc.line
+        raise named from exc
+
+
 def _read_dockerfile(context, dockerfile):
     names = [dockerfile] if dockerfile else list(DOCKERFILES)
     for name in names:
@@ -221,5 +241,5 @@ def _read_dockerfile(context, dockerfile):
             if os.path.getsize(path) > MAX_DOCKERFILE:
                 raise DockerfileSyntaxError("the Dockerfile %s is larger than 1 MiB" % path)
             with open(path, "rb") as handle:
-                return handle.read()
+                return path, handle.read()
     raise BuildError("no %s found in %s" % (" or ".join(names), context), path=context)

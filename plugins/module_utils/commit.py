@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``docker commit``: a container's writable layer becomes one more layer on top of its
+image's, with the config it runs with and the ``changes`` asked for.
+
+The overlay upper dir is turned back into an OCI layer: whiteout devices become ``.wh.``
+entries and opaque directories ``.wh..wh..opq``. A running container is frozen while its
+files are read, as Docker does by default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+
+from . import image_writer
+from ._errors import InvalidSpec
+from .build import parser
+from .build.state import BuildState, apply_metadata
+
+# What ``--change`` may say, as Docker allows it.
+CHANGES = ("CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD", "USER", "VOLUME", "WORKDIR", "STOPSIGNAL",
+           "HEALTHCHECK", "SHELL")
+
+
+def new_config(store, record, author=None, message=None, changes=(), created=None):
+    """The committed image's config, before its new layer is known."""
+    base = json.loads(store.blobs.get(record["image_id"]))
+    state = BuildState(copy.deepcopy(base))
+    _apply_options(state, record.get("options") or {})
+    for text in changes or ():
+        instruction = _change(text)
+        apply_metadata(state, instruction, state.env(), "\\")
+    if author:
+        state.config["author"] = author
+    created = created or image_writer.now()
+    state.config.setdefault("history", []).append(
+        {"created": created, "created_by": " ".join(_argv(state, record)), "comment": message or "",
+         "author": author or ""})
+    state.config["created"] = created
+    return state.config
+
+
+def _apply_options(state, options):
+    inner = state.inner
+    for key, value in (options.get("env") or {}).items():
+        state.set_env(key, value)
+    if options.get("entrypoint") is not None:
+        inner["Entrypoint"] = list(options["entrypoint"])
+        inner.pop("Cmd", None)
+    if options.get("command") is not None:
+        inner["Cmd"] = list(options["command"])
+    for option, key in (("user", "User"), ("working_dir", "WorkingDir"), ("stop_signal", "StopSignal")):
+        if options.get(option):
+            inner[key] = options[option]
+    if options.get("labels"):
+        inner["Labels"] = dict(inner.get("Labels") or {}, **options["labels"])
+
+
+def _argv(state, record):
+    options = record.get("options") or {}
+    argv = (options.get("entrypoint") or state.inner.get("Entrypoint") or []) + \
+        (options.get("command") or state.inner.get("Cmd") or [])
+    return argv or ["/bin/sh"]
+
+
+def _change(text):
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidSpec("a change must be a Dockerfile instruction such as 'CMD [\"/app\"]', not %r" % (text,))
+    instruction = parser.from_line(1, text)
+    if instruction.keyword not in CHANGES:
+        raise InvalidSpec("%s is not allowed as a commit change (allowed: %s)" % (instruction.keyword,
+                                                                                 ", ".join(CHANGES)))
+    return instruction
+
+
+@contextlib.contextmanager
+def frozen(containers, record, pause):
+    """The container paused while its upper dir is read, if it runs and ``pause`` is set."""
+    if pause and containers.status(record) == "running":
+        containers.pause(record)
+        try:
+            yield
+        finally:
+            containers.resume(record)
+    else:
+        yield
+
+
+def same_image(store, image_id, config, layers):
+    """An existing image equal to what a commit would make, but for the times it was made."""
+    if not image_id or not store.images.exists(image_id):
+        return False
+    record = store.images.get(image_id)
+    if [layer["diff_id"] for layer in record["layers"]] != [layer["diff_id"] for layer in layers]:
+        return False
+    return _timeless(json.loads(store.blobs.get(image_id))) == _timeless(config)
+
+
+def _timeless(config):
+    config = copy.deepcopy(config)
+    config.pop("created", None)
+    for entry in config.get("history") or []:
+        entry.pop("created", None)
+    return config
