@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+"""What the benchmarks share: the rig's registry, a scratch area (ext4 or tmpfs), a private
+podman configuration, interleaved timing and the markdown table."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, "tests"))
+
+import rig  # noqa: E402  pylint: disable=wrong-import-position
+from rig.push_all import IMAGES  # noqa: E402  pylint: disable=wrong-import-position
+from rig.registry import Registry  # noqa: E402  pylint: disable=wrong-import-position
+
+PODMAN_CONF = """[containers]
+default_ulimits = ["nofile=%(nofile)d:%(nofile)d", "nproc=4096:4096"]
+log_driver = "k8s-file"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+"""
+
+
+def python():
+    venv = os.path.join(REPO, ".venv", "bin", "python")
+    return venv if os.path.exists(venv) else sys.executable
+
+
+def collections_path(scratch):
+    """A collections dir whose strata/containers is this checkout, for PYTHONPATH."""
+    base = os.path.join(scratch, "collections")
+    link = os.path.join(base, "ansible_collections", "strata", "containers")
+    os.makedirs(os.path.dirname(link), exist_ok=True)
+    if not os.path.islink(link):
+        os.symlink(REPO, link)
+    return base
+
+
+def podman(scratch):
+    """podman with a private store and config: its default rlimits exceed what this VM grants root."""
+    conf = os.path.join(scratch, "containers.conf")
+    with open(conf, "w") as f:
+        f.write(PODMAN_CONF % {"nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[1]})
+    argv = ["podman", "--root", os.path.join(scratch, "podman"), "--runroot", os.path.join(scratch, "podman-run"),
+            "--tmpdir", os.path.join(scratch, "podman-tmp"), "--network-config-dir",
+            os.path.join(scratch, "podman-net"), "--storage-driver", "overlay"]
+    return argv, {"CONTAINERS_CONF": conf}
+
+
+def podman_reset(argv, env):
+    for args in (["rm", "-a", "-f"], ["system", "reset", "-f"]):
+        subprocess.run(argv + args, env=dict(os.environ, **env), stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False)
+
+
+def wipe(paths):
+    for path in paths:
+        if os.path.isdir(path):
+            subprocess.run(["umount", "-R", "-l", path], stderr=subprocess.DEVNULL, check=False)
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def time_once(cmd, env=None, prepare=None):
+    if prepare:
+        prepare()
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, env=dict(os.environ, **(env or {})), stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def interleaved(table, runs, warmup=1):
+    """``table``: name -> (cmd, env, prepare). Runs A B C A B C ... after ``warmup`` rounds."""
+    times = {name: [] for name in table}
+    for dummy in range(warmup):
+        for cmd, env, prepare in table.values():
+            time_once(cmd, env, prepare)
+    for dummy in range(runs):
+        for name, (cmd, env, prepare) in table.items():
+            times[name].append(time_once(cmd, env, prepare))
+    return times
+
+
+def table(title, times, ours_for):
+    """A markdown table; ``ours_for(name)`` names the strata row each row is compared with."""
+    lines = ["### %s" % title, "", "| tool | median s | min–max s | strata / tool |", "|---|---|---|---|"]
+    for name, values in times.items():
+        med = statistics.median(values)
+        ratio = statistics.median(times[ours_for(name)]) / med
+        mark = " ✓" if ratio <= 1.0 else ""
+        lines.append("| %s | %.3f | %.3f–%.3f | %.2f%s |" % (name, med, min(values), max(values), ratio, mark))
+    return "\n".join(lines) + "\n"
+
+
+@contextlib.contextmanager
+def scratch_area(path, tmpfs):
+    os.makedirs(path, exist_ok=True)
+    if tmpfs:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8g", "strata-bench", path], check=True)
+    try:
+        yield path
+    finally:
+        if tmpfs:
+            subprocess.run(["umount", "-l", path], check=False)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def registry():
+    """The rig's registry with its test images, on 127.0.0.1; yields (address, IMAGES)."""
+    rig.ensure_built()
+    run_dir = tempfile.mkdtemp(prefix="registry-run-", dir="/var/tmp")
+    try:
+        with Registry(os.path.join(rig.build_dir(), "registry"), workdir=run_dir) as reg:
+            yield reg.addr, IMAGES
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def write(text, path):
+    print(text)
+    if path:
+        with open(path, "a") as f:
+            f.write("\n" + text)
