@@ -54,16 +54,8 @@ def make_context(scratch):
 
 def commands(ref, scratch):
     context = make_context(scratch)
-    root = os.path.join(scratch, "strata")
-    script = os.path.join(scratch, "strata_build.py")
-    with open(script, "w") as f:
-        f.write(STRATA_BUILD)
-    env = {"PYTHONPATH": common.collections_path(scratch)}
-    podman, penv = common.podman(scratch)
-    subprocess.run([common.python(), "-c", "from ansible_collections.strata.containers.plugins.module_utils.engine "
-                    "import Engine; Engine(%r).pull(%r)" % (root, ref)], check=True, env=dict(os.environ, **env))
-    subprocess.run(podman + ["pull", "-q", "--tls-verify=false", ref], check=True, env=dict(os.environ, **penv),
-                   stdout=subprocess.DEVNULL)
+    root, env, podman, penv = common.stores_with(ref, scratch)
+    script = common.script(scratch, "strata_build.py", STRATA_BUILD)
     strata = [common.python(), script, root, context, ref]
     podman_build = podman + ["build", "-q", "--layers", "--runtime", "runc", "--network", "host", "--tls-verify=false",
                              "--build-arg", "BASE=" + ref, "-t", "bench/app:1", context]

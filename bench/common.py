@@ -57,6 +57,26 @@ def podman(scratch):
     return argv, {"CONTAINERS_CONF": conf}
 
 
+def stores_with(ref, scratch):
+    """A strata store and a podman store under ``scratch``, each holding the image ``ref``.
+    Returns (strata root, its env, podman argv, podman env)."""
+    root = os.path.join(scratch, "strata")
+    env = {"PYTHONPATH": collections_path(scratch)}
+    argv, penv = podman(scratch)
+    subprocess.run([python(), "-c", "from ansible_collections.strata.containers.plugins.module_utils.engine "
+                    "import Engine; Engine(%r).pull(%r)" % (root, ref)], check=True, env=dict(os.environ, **env))
+    subprocess.run(argv + ["pull", "-q", "--tls-verify=false", ref], check=True, env=dict(os.environ, **penv),
+                   stdout=subprocess.DEVNULL)
+    return root, env, argv, penv
+
+
+def script(scratch, name, text):
+    path = os.path.join(scratch, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
 def podman_reset(argv, env):
     for args in (["rm", "-a", "-f"], ["system", "reset", "-f"]):
         subprocess.run(argv + args, env=dict(os.environ, **env), stdout=subprocess.DEVNULL,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 
 import common
 
@@ -36,16 +35,8 @@ sys.exit(code)
 
 
 def commands(ref, scratch):
-    root = os.path.join(scratch, "strata")
-    script = os.path.join(scratch, "strata_run.py")
-    with open(script, "w") as f:
-        f.write(STRATA_RUN)
-    env = {"PYTHONPATH": common.collections_path(scratch)}
-    podman, penv = common.podman(scratch)
-    subprocess.run([common.python(), "-c", "from ansible_collections.strata.containers.plugins.module_utils.engine "
-                    "import Engine; Engine(%r).pull(%r)" % (root, ref)], check=True, env=dict(os.environ, **env))
-    subprocess.run(podman + ["pull", "-q", "--tls-verify=false", ref], check=True, env=dict(os.environ, **penv),
-                   stdout=subprocess.DEVNULL)
+    root, env, podman, penv = common.stores_with(ref, scratch)
+    script = common.script(scratch, "strata_run.py", STRATA_RUN)
     table = {
         "strata --network none": ([common.python(), script, root, ref, "none", "bench"], env, None),
         "podman run --rm --network none": (podman + ["run", "--rm", "--runtime", "runc", "--network", "none",
