@@ -13,7 +13,6 @@ its exit after the container is gone.
 from __future__ import annotations
 
 import argparse
-import os
 
 import common
 

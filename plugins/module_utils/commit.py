@@ -70,8 +70,7 @@ def _change(text):
         raise InvalidSpec("a change must be a Dockerfile instruction such as 'CMD [\"/app\"]', not %r" % (text,))
     instruction = parser.from_line(1, text)
     if instruction.keyword not in CHANGES:
-        raise InvalidSpec("%s is not allowed as a commit change (allowed: %s)" % (instruction.keyword,
-                                                                                 ", ".join(CHANGES)))
+        raise InvalidSpec("%s is not allowed as a commit change (allowed: %s)" % (instruction.keyword, ", ".join(CHANGES)))
     return instruction
 
 

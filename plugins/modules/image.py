@@ -81,9 +81,10 @@ options:
     description:
       - With I(source=commit), the image's author.
     type: str
-  message:
+  commit_message:
     description:
-      - With I(source=commit), the comment of the new history entry.
+      - With I(source=commit), the comment of the new history entry (C(docker commit -m)). Ansible
+        reserves the option name C(message).
     type: str
   changes:
     description:
@@ -184,7 +185,7 @@ EXAMPLES = r'''
     name: web:patched
     source: commit
     container: web
-    message: patched the configuration
+    commit_message: patched the configuration
     changes:
       - CMD ["httpd", "-f"]
 
@@ -259,7 +260,7 @@ def _present(module, engine, name):
     if params["source"] == "commit":
         if not params["container"]:
             raise InvalidSpec("source=commit needs container, the container to commit")
-        return engine.commit(params["container"], name, params["author"], params["message"], params["changes"],
+        return engine.commit(params["container"], name, params["author"], params["commit_message"], params["changes"],
                              params["pause"])
     if params["source"] == "local":
         result = engine.local_image(name)
@@ -288,7 +289,7 @@ def main():
             "source": {"type": "str", "choices": ["pull", "local", "build", "commit"], "default": "pull"},
             "container": {"type": "str"},
             "author": {"type": "str"},
-            "message": {"type": "str"},
+            "commit_message": {"type": "str"},
             "changes": {"type": "list", "elements": "str"},
             "pause": {"type": "bool", "default": True},
             "path": {"type": "path"},

@@ -208,7 +208,7 @@ def test_commit_keeps_exactly_the_containers_changes(registry, container_root):
             break
         time.sleep(0.1)
     args = {"name": "work:committed", "source": "commit", "container": "work", "root": container_root,
-            "author": "ops <ops@example.com>", "message": "by hand", "changes": ['CMD ["sleep", "1000"]', "ENV MODE=prod"]}
+            "author": "ops <ops@example.com>", "commit_message": "by hand", "changes": ['CMD ["sleep", "1000"]', "ENV MODE=prod"]}
     checked = _ok(run_module("image", args, check=True))
     assert checked["changed"] is True
     assert not _ok(run_module("image_info", {"root": container_root, "name": ["work:committed"]}))["images"]
