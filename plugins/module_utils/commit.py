@@ -30,7 +30,7 @@ def new_config(store, record, author=None, message=None, changes=(), created=Non
     state = BuildState(copy.deepcopy(base))
     _apply_options(state, record.get("options") or {})
     for text in changes or ():
-        instruction = _change(text)
+        instruction = parse_change(text)
         apply_metadata(state, instruction, state.env(), "\\")
     if author:
         state.config["author"] = author
@@ -65,7 +65,7 @@ def _argv(state, record):
     return argv or ["/bin/sh"]
 
 
-def _change(text):
+def parse_change(text):
     if not isinstance(text, str) or not text.strip():
         raise InvalidSpec("a change must be a Dockerfile instruction such as 'CMD [\"/app\"]', not %r" % (text,))
     instruction = parser.from_line(1, text)

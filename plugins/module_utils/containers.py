@@ -67,7 +67,7 @@ class Containers:
             record["network"], netns = container_network.plan(self.store.root, container_id, options)
             record["ports"] = container_network.publish_plan(options.get("published_ports") or [])
             self.records.put(record)
-            self._mount(record)
+            self.ensure_mounted(record)
             rootfs = os.path.join(directory, "rootfs")
             hostname = options.get("hostname") or container_id[:12]
             merged = bundle.merged_config(config, dict(options, hostname=hostname))
@@ -102,7 +102,8 @@ class Containers:
         image = self.store.images.get(record["image_id"])
         return [layer["chain_id"] for layer in image["layers"]]
 
-    def _mount(self, record):
+    def ensure_mounted(self, record):
+        """Its overlay on rootfs/, again after a reboot or an unmount."""
         directory = self.records.path(record["id"])
         rootfs = os.path.join(directory, "rootfs")
         if not _linux.is_mountpoint(rootfs):
@@ -136,7 +137,7 @@ class Containers:
         if self.status(record) in ("running", "paused", "restarting"):
             raise InvalidState("container %s is already running" % record["name"], name=record["name"])
         container_network.check_ports_free(record.get("ports") or [])
-        self._mount(record)
+        self.ensure_mounted(record)
         container_network.attach(self.store.root, record)
         self._install("portproxy.py", _portproxy)
         directory = self.records.path(record["id"])

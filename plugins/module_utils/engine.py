@@ -91,12 +91,12 @@ class Engine:
                     refs["digests" if ref.digest else "tags"][name_key] = resolved.image_id
                     self.store.refs.save(refs)
         except BaseException:
-            self._discard_unrecorded(made)
+            self.discard_unrecorded(made)
             raise
         return self._result(True, actions, resolved.image_id)
 
-    def _discard_unrecorded(self, chains):
-        """A failed pull takes back the layers it extracted that no image records."""
+    def discard_unrecorded(self, chains):
+        """A failed pull (or load) takes back the layers it extracted that no image records."""
         with self.store.locks.store():
             needed = {layer["chain_id"] for r in self.store.image_records() for layer in r["layers"]}
             for chain in chains:

@@ -64,10 +64,11 @@ def image_id_of(config):
     return _digest.of_bytes(config_bytes(config))
 
 
-def record_image(store, config, layers, tags=()):
+def record_image(store, config, layers, tags=(), exact_bytes=None):
     """Write the config blob and the image record, then point ``tags`` (tagged names such as
-    ``docker.io/library/app:latest``) at it. Returns the image ID."""
-    data = config_bytes(config)
+    ``docker.io/library/app:latest``) at it. Returns the image ID. ``exact_bytes``: the config
+    as it came (a loaded image keeps its ID only with the bytes it had)."""
+    data = exact_bytes if exact_bytes is not None else config_bytes(config)
     image_id = store.blobs.put(data)
     syncfs(store.root)
     with store.locks.store():

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 
 import pytest
+from podman import podman  # noqa: F401  pylint: disable=unused-import
 
 from ansible_collections.strata.containers.plugins.module_utils.container_service import ContainerService
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
@@ -50,20 +51,37 @@ def _kill(pid):
             pass
 
 
+def _clean_root(root):
+    try:
+        remove_containers(root)
+    finally:
+        with open("/proc/self/mountinfo") as f:
+            points = [line.split()[4] for line in f if line.split()[4].startswith(root + "/")]
+        for point in sorted(points, key=len, reverse=True):
+            subprocess.run(["umount", "-l", point], check=False)
+        shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture
 def container_root():
     root = tempfile.mkdtemp(prefix="strata-root-", dir="/var/tmp")
     try:
         yield root
     finally:
-        try:
-            remove_containers(root)
-        finally:
-            with open("/proc/self/mountinfo") as f:
-                points = [line.split()[4] for line in f if line.split()[4].startswith(root + "/")]
-            for point in sorted(points, key=len, reverse=True):
-                subprocess.run(["umount", "-l", point], check=False)
-            shutil.rmtree(root, ignore_errors=True)
+        _clean_root(root)
+
+
+@pytest.fixture
+def another_root():
+    """Makes more store roots (a second host's, say); each cleaned up as container_root is."""
+    made = []
+
+    def make():
+        made.append(tempfile.mkdtemp(prefix="strata-root-", dir="/var/tmp"))
+        return made[-1]
+    yield make
+    for root in made:
+        _clean_root(root)
 
 
 @pytest.fixture(scope="session", autouse=True)

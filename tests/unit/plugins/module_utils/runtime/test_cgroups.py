@@ -274,7 +274,12 @@ def test_update_and_limits(box):
     if not _has_controllers(box):
         pytest.skip("the memory, cpu and pids controllers are not on this cgroup2 mount (bound to v1)")
     _delegate(box)
-    proc, group = box.start("exec sleep 1000")
+    # memory is charged where it is first touched: the shell fills a variable once it is inside
+    proc, group = box.start("x=$(head -c 2000000 /dev/zero | tr '\\0' a); echo ready > %s/ready; sleep 1000"
+                            % box.work)
+    deadline = time.monotonic() + 10
+    while not os.path.exists(os.path.join(box.work, "ready")) and time.monotonic() < deadline:
+        time.sleep(0.05)
     group.update(memory=64 * MIB, cpus=0.5, pids_limit=100)
     assert group.limits() == {"memory": 64 * MIB, "cpus": 0.5, "pids_limit": 100}
     assert 0 < group.memory_usage() < 64 * MIB
