@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+"""Save and load of the multi-layer test image as a docker-archive: strata.containers' engine
+against `podman save` and `podman load`, interleaved, medians and ratios.
+
+    python3 bench/archive.py [--runs 5] [--tmpfs] [--write docs/performance.md]
+
+Run as root after tests/setup.sh. Each tool saves the image from its own store to its own
+file (removed before each run); each load goes into an empty store (podman: the image is
+removed first, its layers with it) from the file that tool saved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+
+import common
+
+ENGINE = "from ansible_collections.strata.containers.plugins.module_utils.%s import %s\n"
+STRATA = (ENGINE % ("engine", "Engine") + ENGINE % ("archive_service", "ArchiveService") + """
+import sys
+root, action, path, ref = sys.argv[1:5]
+service = ArchiveService(Engine(root))
+service.save([ref], path) if action == "save" else service.load(path)
+""")
+
+
+def commands(ref, scratch):
+    root, env, podman, penv = common.stores_with(ref, scratch)
+    script = common.script(scratch, "strata_archive.py", STRATA)
+    ours, theirs = os.path.join(scratch, "strata.tar"), os.path.join(scratch, "podman.tar")
+    load_root = os.path.join(scratch, "strata-load")
+
+    def gone(path):
+        return lambda: os.path.exists(path) and os.unlink(path)
+
+    def podman_empty():
+        subprocess.run(podman + ["rmi", "-a", "-f"], env=dict(os.environ, **penv), stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False)
+
+    save = {
+        "strata save": ([common.python(), script, root, "save", ours, ref], env, gone(ours)),
+        "podman save": (podman + ["save", "-q", "--format", "docker-archive", "-o", theirs, ref], penv, gone(theirs)),
+    }
+    load = {
+        "strata load": ([common.python(), script, load_root, "load", ours, ref], env, lambda: common.wipe([load_root])),
+        "podman load": (podman + ["load", "-q", "-i", theirs], penv, podman_empty),
+    }
+    return save, load, (root, load_root, podman, penv)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--tmpfs", action="store_true")
+    parser.add_argument("--scratch", default="/var/tmp/strata-bench-archive")
+    parser.add_argument("--write", help="append the tables to this markdown file")
+    args = parser.parse_args()
+    mode = "tmpfs" if args.tmpfs else "ext4"
+    with common.scratch_area(args.scratch, args.tmpfs) as scratch, common.registry() as (addr, images):
+        save, load, (root, load_root, podman, penv) = commands("%s/%s" % (addr, images["multi"]), scratch)
+        try:
+            save_times = common.interleaved(save, args.runs)
+            load_times = common.interleaved(load, args.runs)
+        finally:
+            common.podman_reset(podman, penv)
+            common.wipe([root, load_root])
+    text = common.table("Save of `multi` as a docker-archive (%s, %d interleaved runs)" % (mode, args.runs),
+                        save_times, lambda name: "strata save")
+    text += "\n" + common.table("Load of `multi` into an empty store (%s, %d interleaved runs)" % (mode, args.runs),
+                                load_times, lambda name: "strata load")
+    common.write(text, args.write)
+
+
+if __name__ == "__main__":
+    main()
