@@ -34,6 +34,18 @@ options:
       - A value may be a list; each of its items must match.
     type: dict
     default: {}
+  disk_usage:
+    description:
+      - Also return I(disk_usage), as C(docker system df -v) shows it for images.
+    type: bool
+    default: false
+  verify:
+    description:
+      - Also re-verify the store and return the I(problems) found. Every layer's files are read
+        back and checked against its diff ID, so this takes as long as reading the whole store.
+      - Nothing is repaired here; M(strata.containers.layer_prune) with I(repair=true) repairs what it can.
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -69,9 +81,32 @@ EXAMPLES = r'''
 
 - ansible.builtin.debug:
     msg: "{{ bb.images[0].history | map(attribute='created_by') | list }}"
+
+- name: How much space images take, shared layers counted once (docker system df -v)
+  strata.containers.image_info:
+    disk_usage: true
+  register: df
+
+- name: Check every layer and record in the store
+  strata.containers.image_info:
+    verify: true
+  register: checked
+  failed_when: checked.problems | length > 0
 '''
 
 RETURN = r'''
+disk_usage:
+  description: With I(disk_usage), per image its C(size), C(shared_size) (in layers other images use too),
+    C(unique_size) and C(containers) (how many use it); and for the store C(total_size) (every layer once),
+    C(layers) and C(reclaimable) (layers no container's image needs).
+  returned: when disk_usage is true
+  type: dict
+problems:
+  description: With I(verify), what is wrong, each with C(kind) (layer, image, name, link, container,
+    leftover), C(what), C(detail) and C(repaired). Empty when the store is sound.
+  returned: when verify is true
+  type: list
+  elements: dict
 images:
   description: The images, oldest record first.
   returned: always
@@ -149,12 +184,16 @@ images:
 
 from ansible_collections.strata.containers.plugins.module_utils._errors import ImageNotFound
 from ansible_collections.strata.containers.plugins.module_utils._module import engine_for, make_module, run
+from ansible_collections.strata.containers.plugins.module_utils import disk_usage
+from ansible_collections.strata.containers.plugins.module_utils.store import integrity
 
 
 def main():
     module = make_module({
         "name": {"type": "list", "elements": "str"},
         "filters": {"type": "dict", "default": {}},
+        "disk_usage": {"type": "bool", "default": False},
+        "verify": {"type": "bool", "default": False},
     })
 
     def action():
@@ -168,7 +207,13 @@ def main():
                     pass
         else:
             images = engine.list_images(module.params["filters"])
-        return {"changed": False, "images": images}
+        result = {"changed": False, "images": images}
+        if module.params["disk_usage"]:
+            result["disk_usage"] = disk_usage.report(engine.store) if engine.store.exists else {
+                "images": [], "total_size": 0, "layers": 0, "reclaimable": 0}
+        if module.params["verify"]:
+            result["problems"] = integrity.check(engine.store)
+        return result
 
     run(module, action)
 

@@ -16,6 +16,7 @@ import tarfile
 from .. import _linux, overlay, rootfs_paths
 from .._errors import BuildError, InvalidSpec, StepFailed
 from ..runtime import bundle
+from ..store import tempdirs
 from .state import join_path
 
 RUN_TIMEOUT = 3600
@@ -55,6 +56,7 @@ def run(store, runtime, state, argv, env, work, step_id, line):
         spec["root"]["path"] = "rootfs"
         with open(os.path.join(work, "config.json"), "w") as handle:
             json.dump(spec, handle)
+        tempdirs.leave_cleanup(work, runtime.command("delete", "--force", step_id))  # should we be killed
         try:
             proc = subprocess.run(runtime.command("run", "--bundle", work, step_id), stdin=subprocess.DEVNULL,
                                   capture_output=True, timeout=RUN_TIMEOUT, check=False)

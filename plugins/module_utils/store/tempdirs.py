@@ -3,20 +3,27 @@
 """Work directories under ``tmp/``, each flocked by its owner while alive.
 
 A directory whose lock nobody holds was left by a process that died (even by SIGKILL):
-``sweep`` removes it. Live operations of other processes are never touched.
+``sweep`` removes it, after undoing what the dead process had made beneath it: mounts are
+detached, and a command it left in ``cleanup.json`` (such as the OCI runtime's ``delete
+--force`` for a build step's container) is run. Live operations of other processes are
+never touched.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
+import subprocess
 import tempfile
 import time
 
-from .fsutil import remove_tree
+from .. import _linux
+from .fsutil import atomic_write_json, remove_tree
 
 LOCK_NAME = ".owner.lock"
+CLEANUP = "cleanup.json"
 
 
 @contextlib.contextmanager
@@ -27,8 +34,16 @@ def work_dir(tmp_root, prefix="op-"):
     try:
         yield path
     finally:
-        remove_tree(path)
-        os.close(fd)
+        try:
+            _undo_mounts(path)
+        finally:
+            remove_tree(path)
+            os.close(fd)
+
+
+def leave_cleanup(path, argv):
+    """Should this work dir's owner die, ``sweep`` runs ``argv`` before removing it."""
+    atomic_write_json(os.path.join(path, CLEANUP), argv)
 
 
 def sweep(tmp_root):
@@ -38,9 +53,45 @@ def sweep(tmp_root):
         path = os.path.join(tmp_root, name)
         if not _abandoned(path):
             continue
+        _run_cleanup(path)
+        _undo_mounts(path)
         remove_tree(path)
         removed += 1
     return removed
+
+
+def _run_cleanup(path):
+    try:
+        with open(os.path.join(path, CLEANUP)) as handle:
+            argv = json.load(handle)
+    except (OSError, ValueError):
+        return
+    if isinstance(argv, list) and all(isinstance(a, str) for a in argv):
+        subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False)
+
+
+def mounts_under(path):
+    """Mount points at or below ``path``, deepest first (from /proc/self/mountinfo)."""
+    prefix = os.path.realpath(path).rstrip("/") + "/"
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+            points = [_unescape(line.split()[4]) for line in handle]
+    except OSError:
+        return []
+    return sorted((p for p in points if p.startswith(prefix)), key=len, reverse=True)
+
+
+def _undo_mounts(path):
+    """Never delete through a mount: a dead process's overlay would take its layers with it."""
+    for point in mounts_under(path):
+        try:
+            _linux.umount(point, _linux.MNT_DETACH)
+        except OSError:
+            pass
+
+
+def _unescape(field):
+    return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\")
 
 
 def _abandoned(path):
