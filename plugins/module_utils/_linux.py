@@ -46,3 +46,15 @@ def is_mountpoint(path):
             return any(line.split()[4] == real for line in f)
     except OSError:
         return False
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid):
+    """Have the kernel SIGKILL this (forked helper) process when its parent dies, even by
+    SIGKILL, so that a crashed operation leaves no helpers behind."""
+    import signal  # pylint: disable=import-outside-toplevel
+    _check(libc().prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
+    if os.getppid() != parent_pid:  # the parent died before the line above
+        os._exit(1)  # pylint: disable=protected-access

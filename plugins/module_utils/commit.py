@@ -13,11 +13,13 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import os
 
 from . import image_writer
 from ._errors import InvalidSpec
 from .build import parser
 from .build.state import BuildState, apply_metadata
+from .store.fsutil import atomic_write
 
 # What ``--change`` may say, as Docker allows it.
 CHANGES = ("CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD", "USER", "VOLUME", "WORKDIR", "STOPSIGNAL",
@@ -74,17 +76,40 @@ def parse_change(text):
     return instruction
 
 
+PAUSED_BY = "paused-by-commit"
+
+
 @contextlib.contextmanager
 def frozen(containers, record, pause):
-    """The container paused while its upper dir is read, if it runs and ``pause`` is set."""
+    """The container paused while its upper dir is read, if it runs and ``pause`` is set.
+    A marker names the pausing process, so that a commit killed mid-way is undone by the next."""
+    marker = containers.records.path(record["id"], PAUSED_BY)
+    thaw_if_orphaned(containers, record)
     if pause and containers.status(record) == "running":
+        atomic_write(marker, str(os.getpid()).encode())
         containers.pause(record)
         try:
             yield
         finally:
             containers.resume(record)
+            os.unlink(marker)
     else:
         yield
+
+
+def thaw_if_orphaned(containers, record):
+    """Resume a container that a commit paused and then died without resuming."""
+    marker = containers.records.path(record["id"], PAUSED_BY)
+    try:
+        with open(marker) as handle:
+            pid = int(handle.read().strip() or 0)
+    except (OSError, ValueError):
+        return
+    if pid and os.path.exists("/proc/%d" % pid):
+        return  # that commit is still running
+    if containers.status(record) == "paused":
+        containers.resume(record)
+    os.unlink(marker)
 
 
 def same_image(store, image_id, config, layers):

@@ -13,6 +13,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
+from . import _linux
 from ._errors import InvalidSpec, RegistryError
 from .layer import apply as _apply
 from .layer import compression
@@ -100,7 +101,8 @@ def _fetch_in_processes(store, client, repo, jobs, made):
     _FORKED.update(store=store, client=client, repo=repo, pid=os.getpid())
     errors = []
     workers = min(MAX_PARALLEL_LAYERS, len(jobs), os.cpu_count() or 1)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_linux.die_with_parent, initargs=(os.getpid(),)) as pool:
         futures = {pool.submit(_fetch_in_child, job): job for job in jobs}
         for future in as_completed(futures):
             try:
