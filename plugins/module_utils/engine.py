@@ -93,7 +93,9 @@ class Engine:
         except BaseException:
             self.discard_unrecorded(made)
             raise
-        return self._result(True, actions, resolved.image_id)
+        result = self._result(True, actions, resolved.image_id)
+        result["extracted"] = sorted(made)  # layers this pull extracted (another pull may have had the rest)
+        return result
 
     def discard_unrecorded(self, chains):
         """A failed pull (or load) takes back the layers it extracted that no image records."""

@@ -221,6 +221,12 @@ deleted:
   returned: when state is absent
   type: list
   elements: str
+extracted:
+  description: With a pull, the chain IDs of the layers this pull extracted; layers the store had, or
+    that a concurrent pull extracted, are not listed.
+  returned: when a pull changed the store
+  type: list
+  elements: str
 steps:
   description: With I(source=build), how many steps were C(reused) from the build cache and how many were C(made).
   returned: when source is build
