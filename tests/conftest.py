@@ -23,6 +23,25 @@ It is stopped (by PID) and its storage copy removed at the end of the session.
 
 ``tmp_root`` (function): an empty directory under /var/tmp for a store root; whatever a test
 left mounted below it is unmounted, then it is removed.
+
+``tls_ca`` (session): a CA and a server certificate for 127.0.0.1/localhost made with openssl
+(rig/tls.py) in a temporary directory: the named tuple (ca_cert, server_cert, server_key); the
+directory also holds ``certs.d/ca.crt`` (``rig.tls.cert_dir(ca_cert)``), a skopeo --cert-dir.
+
+``secure_registry`` (function): a fresh EMPTY registry over HTTPS (tls_ca's server certificate)
+with htpasswd basic auth, one user: ``.user`` "tester", ``.password`` "s3cret". Besides the
+Registry API (addr, url "https://ADDR", push/copy/manifest/catalog/... which log in and verify
+with the CA, urlopen(), ssl_context) it has ``.ca_cert`` (the CA file), ``.cert_dir`` (a
+directory with only ca.crt, for skopeo's --dest-cert-dir/--src-cert-dir) and ``.htpasswd``.
+
+``mirror_of`` (function): a factory. ``mirror_of(origin)`` starts a fresh registry that is a
+pull-through cache of ``origin`` (a started Registry, e.g. ``registry``; for an HTTPS origin
+the mirror trusts origin.ca_cert) and returns it, started (``.stop()`` it to play a dead
+mirror; ``.start()`` again revives it on the same storage, maybe on another port). Keyword
+arguments go to Registry (tls=, htpasswd=, credentials=, ...). A mirror refuses pushes, and
+distribution 2.8 cannot log in to an origin that asks for basic auth (it only answers
+bearer-token realms), so mirror a registry without auth. Every mirror is stopped and its
+storage removed at teardown.
 """
 
 from __future__ import annotations
@@ -41,7 +60,12 @@ if TESTS not in sys.path:
 
 import rig  # noqa: E402  pylint: disable=wrong-import-position
 from rig.push_all import IMAGES  # noqa: E402  pylint: disable=wrong-import-position
+from rig.htpasswd import write_htpasswd  # noqa: E402  pylint: disable=wrong-import-position
 from rig.registry import Registry  # noqa: E402  pylint: disable=wrong-import-position
+from rig.tls import cert_dir, make_ca  # noqa: E402  pylint: disable=wrong-import-position
+
+SECURE_USER = "tester"
+SECURE_PASSWORD = "s3cret"
 
 
 class TestRegistry(Registry):
@@ -71,6 +95,64 @@ def registry():
         with TestRegistry(data, os.path.join(scratch, "run"), os.path.join(built, "oci")) as reg:
             yield reg
     finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+class SecureRegistry(Registry):
+    """A Registry with TLS and basic auth that also knows its htpasswd file and a cert dir."""
+
+    @property
+    def cert_dir(self):
+        """A directory holding only ca.crt: skopeo's --cert-dir/--dest-cert-dir/--src-cert-dir."""
+        return cert_dir(self.ca_cert)
+
+
+@pytest.fixture(scope="session")
+def tls_ca():
+    directory = tempfile.mkdtemp(prefix="strata-tls-", dir="/var/tmp")
+    try:
+        yield make_ca(directory)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def secure_registry(tls_ca):
+    scratch = tempfile.mkdtemp(prefix="strata-secure-registry-", dir="/var/tmp")
+    try:
+        htpasswd = write_htpasswd(os.path.join(scratch, "htpasswd"), {SECURE_USER: SECURE_PASSWORD})
+        with SecureRegistry(os.path.join(scratch, "data"), os.path.join(scratch, "run"),
+                            tls=(tls_ca.server_cert, tls_ca.server_key), ca_cert=tls_ca.ca_cert, htpasswd=htpasswd,
+                            credentials=(SECURE_USER, SECURE_PASSWORD)) as reg:
+            yield reg
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@pytest.fixture
+def mirror_of():
+    scratch = tempfile.mkdtemp(prefix="strata-mirror-", dir="/var/tmp")
+    mirrors = []
+
+    def start(origin, **kwargs):
+        if not origin.running:
+            raise RuntimeError("the origin %s must be up when its mirror starts" % origin.url)
+        kwargs.setdefault("proxy_remote", origin.url)
+        if origin.tls and origin.ca_cert:
+            kwargs.setdefault("proxy_ca_cert", origin.ca_cert)
+        if origin.credentials:
+            kwargs.setdefault("proxy_username", origin.user)
+            kwargs.setdefault("proxy_password", origin.password)
+        where = os.path.join(scratch, str(len(mirrors)))
+        mirror = Registry(os.path.join(where, "data"), os.path.join(where, "run"), **kwargs)
+        mirrors.append(mirror)
+        return mirror.start()
+
+    try:
+        yield start
+    finally:
+        for mirror in mirrors:
+            mirror.stop()
         shutil.rmtree(scratch, ignore_errors=True)
 
 

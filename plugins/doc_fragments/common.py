@@ -31,7 +31,8 @@ options:
     default: []
   username:
     description:
-      - User name for the registry. Anonymous access is used when omitted.
+      - User name for the registry. When omitted, the credentials for the registry in I(auth_config)
+        are used, else anonymous access.
     type: str
   password:
     description:
@@ -42,6 +43,26 @@ options:
       - A PEM file of CA certificates to verify the registry's TLS certificate with, instead of
         the system trust store.
     type: path
+  auth_config:
+    description:
+      - Docker's C(config.json) whose C(auths) hold registry credentials (as C(docker login) writes
+        them). Default C($DOCKER_CONFIG/config.json), else C(~/.docker/config.json).
+    type: path
+  certs_dir:
+    description:
+      - Per-registry certificates, as Docker's C(certs.d) - C(<certs_dir>/<host:port>/*.crt) are CA
+        certificates, C(client.cert) and C(client.key) a client certificate.
+    type: path
+    default: /etc/docker/certs.d
+  registry_mirrors:
+    description:
+      - Mirrors to pull through, tried in order before the registry itself; a failing mirror falls
+        back to the next. A dict maps a registry to a list of its mirrors, as Podman's
+        C(registries.conf) does; a list applies to C(docker.io), as Docker's C(registry-mirrors).
+      - When omitted, C(registries.json) in I(root) is read, a JSON object that maps a registry to an
+        object whose C(mirrors) is the list of its mirrors.
+      - Digests are verified whichever endpoint serves the bytes.
+    type: raw
 requirements:
   - The Python library C(requests) on the target host.
   - The Python library C(zstandard) on the target host, for images with zstd-compressed layers.

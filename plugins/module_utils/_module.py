@@ -14,6 +14,9 @@ REGISTRY_OPTIONS = {
     "username": {"type": "str"},
     "password": {"type": "str", "no_log": True},
     "ca_cert": {"type": "path"},
+    "auth_config": {"type": "path"},
+    "certs_dir": {"type": "path", "default": "/etc/docker/certs.d"},
+    "registry_mirrors": {"type": "raw"},
 }
 
 
@@ -32,7 +35,8 @@ def engine_for(module, registry=False, read_only=False):
     params = module.params
     extra = {}
     if registry:
-        extra = {k: params.get(k) for k in ("insecure_registries", "username", "password", "ca_cert")}
+        extra = {k: params.get(k) for k in ("insecure_registries", "username", "password", "ca_cert", "auth_config",
+                                            "certs_dir", "registry_mirrors")}
     return Engine(params["root"], check_mode=module.check_mode, read_only=read_only, **extra)
 
 

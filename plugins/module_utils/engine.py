@@ -10,9 +10,10 @@ import contextlib
 import os
 
 from . import image_view, image_writer, local_images, pull as _pull
-from ._errors import ImageNotFound, InUse, InvalidReference, InvalidSpec
+from ._errors import ImageNotFound, InUse, InvalidReference, InvalidSpec, RegistryError
 from .oci import digest as _digest
 from .oci import reference, spec
+from .registry import hosts
 from .store.containers import ContainerStore
 from .store.store import DEFAULT_ROOT, Store
 
@@ -21,11 +22,14 @@ PULL_POLICIES = ("missing", "always", "never")
 
 class Engine:
     def __init__(self, root=DEFAULT_ROOT, check_mode=False, insecure_registries=(), username=None,
-                 password=None, ca_cert=None, read_only=False):
+                 password=None, ca_cert=None, read_only=False, auth_config=None, certs_dir=None,
+                 registry_mirrors=None):
         self.check_mode = check_mode
         self.store = Store(root, create=not (check_mode or read_only))
         self.registry_options = {"insecure_registries": tuple(insecure_registries or ()), "username": username,
-                                 "password": password, "ca_cert": ca_cert}
+                                 "password": password, "ca_cert": ca_cert, "auth_config": auth_config,
+                                 "certs_dir": certs_dir}
+        self.registry_mirrors = registry_mirrors
 
     # ---------------------------------------------------------------- reading
     def has_image(self, image_id):
@@ -67,8 +71,8 @@ class Engine:
             return self._result(False, [], local)
         if policy == "never":
             raise ImageNotFound("image %s is not in the store and pull is 'never'" % ref, name=str(ref))
-        client = _pull.client_for(ref, **self.registry_options)
-        resolved = _pull.resolve(client, ref, wanted)
+        clients = self._clients(ref)
+        client, resolved = self._resolve(clients, ref, wanted)
         name_key = ref.digest_name if ref.digest else ref.tagged_name
         refs = self.store.load_refs()
         have = self.store.images.exists(resolved.image_id) and all(
@@ -82,7 +86,7 @@ class Engine:
         made = []
         try:
             with self._using_layers(_chains(resolved)):
-                _pull.fetch_layers(self.store, client, ref.path, resolved, made)
+                self._fetch(clients[clients.index(client):], ref, resolved, made)
                 _pull.store_blobs(self.store, resolved)
                 with self.store.locks.store():
                     refs = self.store.load_refs()
@@ -96,6 +100,54 @@ class Engine:
         result = self._result(True, actions, resolved.image_id)
         result["extracted"] = sorted(made)  # layers this pull extracted (another pull may have had the rest)
         return result
+
+    def search(self, term, limit=25, stars=0, official=None):
+        """``docker search TERM``."""
+        from .registry import search as _search  # pylint: disable=import-outside-toplevel
+
+        def client_for_registry(registry):
+            return _pull.client_for(reference.parse("%s/probe" % registry), **self.registry_options)
+        return _search.search(term, client_for_registry, limit, stars, official)
+
+    def pull_all_tags(self, name, policy="missing", platform=None):
+        """``docker pull -a NAME``: every tag the registry lists for the repository."""
+        ref = reference.parse(name)
+        if ref.digest or ":" in name.rsplit("/", 1)[-1]:
+            raise InvalidSpec("all_tags takes a repository without a tag or digest, not %s" % name)
+        tags = sorted(_pull.client_for(ref, **self.registry_options).tags(ref.path))
+        if not tags:
+            raise ImageNotFound("repository %s has no tags" % ref.repository, name=name)
+        results = [self.pull("%s:%s" % (ref.repository, tag), policy, platform) for tag in tags]
+        out = dict(results[-1], changed=any(r["changed"] for r in results),
+                   actions=[a for r in results for a in r["actions"]])
+        out["pulled"] = ["%s:%s" % (ref.repository, tag) for tag in tags]
+        return out
+
+    def _clients(self, ref):
+        """Clients for the registry's mirrors, in order, then for the registry itself."""
+        mirrors = hosts.mirrors(ref.domain, self.registry_mirrors, self.store.root)
+        return [_pull.client_for(ref, host=m, **self.registry_options) for m in mirrors] + \
+            [_pull.client_for(ref, **self.registry_options)]
+
+    @staticmethod
+    def _resolve(clients, ref, wanted):
+        """The first endpoint that can say what ``ref`` is; a failing mirror falls back to the next."""
+        for client in clients:
+            try:
+                return client, _pull.resolve(client, ref, wanted)
+            except RegistryError:
+                if client is clients[-1]:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _fetch(self, clients, ref, resolved, made):
+        for client in clients:  # digests are verified whichever endpoint serves the bytes
+            try:
+                _pull.fetch_layers(self.store, client, ref.path, resolved, made)
+                return
+            except RegistryError:
+                if client is clients[-1]:
+                    raise
 
     def discard_unrecorded(self, chains):
         """A failed pull (or load) takes back the layers it extracted that no image records."""
@@ -187,6 +239,29 @@ class Engine:
             layers[-1] = image_writer.layer_from_tar(self.store, tar_path, written.diff_id, parent)
             image_id = image_writer.record_image(self.store, config, layers, [tag])
         return self._result(True, actions, image_id)
+
+    # ---------------------------------------------------------------- pushing
+    def push(self, name, repository=None, compression=None):
+        """``docker push``: ``name`` (an image in the store) to its registry, or to ``repository``."""
+        from .push import Pusher, check_compression  # pylint: disable=import-outside-toplevel
+        match = self.find_image(name)
+        target = reference.parse(repository or name)
+        if target.digest:
+            raise InvalidReference("cannot push to a digest reference: %s" % target)
+        pusher = Pusher(self.store, _pull.client_for(target, **self.registry_options), target, self.check_mode)
+        with self.store.work_dir("push-") as work:
+            digest = pusher.push(self.store.images.get(match.image_id), check_compression(compression), work)
+        report = pusher.report
+        changed = report.pop("changed")
+        if changed and not self.check_mode:
+            with self.store.locks.store():
+                record = self.store.images.get(match.image_id)
+                record["repo_digests"] = sorted(set(record.get("repo_digests", [])) | {
+                    "%s@%s" % (target.repository, digest)})
+                self.store.images.put(record)
+        result = self._result(changed, ["Pushed %s (%s)" % (target, digest)] if changed else [], match.image_id)
+        result["pushed"] = dict(report, repository=str(target))
+        return result
 
     # ---------------------------------------------------------------- names
     def tag(self, source, target):

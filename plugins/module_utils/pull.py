@@ -19,6 +19,7 @@ from .layer import apply as _apply
 from .layer import compression
 from .oci import digest as _digest
 from .oci import spec
+from .registry import hosts
 from .registry.client import RegistryClient
 from .registry.transport import body_errors
 from .store.fsutil import syncfs
@@ -194,8 +195,16 @@ def store_blobs(store, resolved):
     syncfs(store.root)
 
 
-def client_for(ref, insecure_registries=(), username=None, password=None, ca_cert=None):
+def client_for(ref, insecure_registries=(), username=None, password=None, ca_cert=None, auth_config=None,
+               certs_dir=None, host=None):
+    """A client for ``ref``'s registry (or for ``host``, one of its mirrors): credentials from
+    the options, else from Docker's config.json; certificates from the option, else certs.d."""
+    host = host or ref.api_host
     insecure = list(insecure_registries or ())
     if ref.domain in insecure:
         insecure.append(ref.api_host)
-    return RegistryClient(ref.api_host, insecure, username=username, password=password, ca_cert=ca_cert)
+    if not username:
+        username, password = hosts.credentials(host if host != ref.api_host else ref.domain, auth_config)
+    found_ca, client_cert = hosts.certificates(host, certs_dir)
+    return RegistryClient(host, insecure, username=username, password=password, ca_cert=ca_cert or found_ca,
+                          client_cert=client_cert)

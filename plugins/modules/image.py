@@ -123,6 +123,25 @@ options:
     description:
       - Another name to give the image, C(name[:tag]), as C(docker tag IMAGE REPOSITORY) does.
     type: str
+  push:
+    description:
+      - After the image is present, push it to its registry (C(docker push)), or to I(repository)
+        when given. Blobs the registry has are not sent again, blobs another repository of the same
+        registry has are mounted, and pushing an image whose manifest the registry already has under
+        that tag reports C(changed=false).
+    type: bool
+    default: false
+  compression:
+    description:
+      - With I(push), compress layers this way. By default each layer keeps the compression it was
+        pulled with, and layers made here are gzip-compressed.
+    type: str
+    choices: [gzip, zstd]
+  all_tags:
+    description:
+      - With I(source=pull), pull every tag of the repository named by I(name) (C(docker pull -a)).
+    type: bool
+    default: false
   force:
     description:
       - With I(state=absent), remove an image referenced in several repositories when it is named
@@ -189,6 +208,19 @@ EXAMPLES = r'''
     changes:
       - CMD ["httpd", "-f"]
 
+- name: Tag a built image for a private registry and push it, as docker push
+  strata.containers.image:
+    name: myapp:1.0
+    source: local
+    repository: registry.internal:5000/team/myapp:1.0
+    push: true
+    ca_cert: /etc/ssl/internal-ca.pem
+
+- name: Pull every tag of a repository (docker pull -a)
+  strata.containers.image:
+    name: registry.internal:5000/team/myapp
+    all_tags: true
+
 - name: Remove an image by name
   strata.containers.image:
     name: busybox:1.36
@@ -227,6 +259,16 @@ extracted:
   returned: when a pull changed the store
   type: list
   elements: str
+pushed:
+  description: With I(push), the C(repository) pushed to, the C(manifest_digest), and the blob digests
+    C(uploaded), C(mounted) from another repository, or C(existing) there already.
+  returned: when push is true
+  type: dict
+pulled:
+  description: With I(all_tags), the tags pulled.
+  returned: when all_tags is true
+  type: list
+  elements: str
 steps:
   description: With I(source=build), how many steps were C(reused) from the build cache and how many were C(made).
   returned: when source is build
@@ -258,6 +300,25 @@ def _snapshot(engine, name):
 
 def _present(module, engine, name):
     params = module.params
+    result = _obtain(module, engine, name)
+    if params["repository"]:
+        result = _tag(module, engine, name, result)
+    if params["push"]:
+        image_id = (result.get("image") or {}).get("id")
+        target = params["repository"] or name
+        if not image_id or not engine.has_image(image_id):
+            result["actions"].append("Pushed %s" % target)  # check mode: the image is not made yet
+            result["changed"] = True
+            return result
+        pushed = engine.push(image_id, target, params["compression"])
+        result["changed"] = result["changed"] or pushed["changed"]
+        result["actions"] += pushed["actions"]
+        result["pushed"] = pushed["pushed"]
+    return result
+
+
+def _obtain(module, engine, name):
+    params = module.params
     if params["source"] == "build":
         if not params["path"]:
             raise InvalidSpec("source=build needs path, the build context directory")
@@ -269,16 +330,18 @@ def _present(module, engine, name):
         return engine.commit(params["container"], name, params["author"], params["commit_message"], params["changes"],
                              params["pause"])
     if params["source"] == "local":
-        result = engine.local_image(name)
-    else:
-        result = engine.pull(name, policy=params["pull"], platform=params["platform"])
-    if not params["repository"]:
-        return result
+        return engine.local_image(name)
+    if params["all_tags"]:
+        return engine.pull_all_tags(name, policy=params["pull"], platform=params["platform"])
+    return engine.pull(name, policy=params["pull"], platform=params["platform"])
+
+
+def _tag(module, engine, name, result):
     if module.check_mode and not engine.has_image(result["image"]["id"]):
         # Check mode pulled nothing, so the new name would be new too.
-        result["actions"].append("Tagged %s as %s" % (name, params["repository"]))
+        result["actions"].append("Tagged %s as %s" % (name, module.params["repository"]))
         return result
-    tagged = engine.tag(result["image"]["id"], params["repository"])
+    tagged = engine.tag(result["image"]["id"], module.params["repository"])
     result["changed"] = result["changed"] or tagged["changed"]
     result["actions"] += tagged["actions"]
     if not module.check_mode:
@@ -308,6 +371,9 @@ def main():
             "platform": {"type": "str"},
             "repository": {"type": "str"},
             "force": {"type": "bool", "default": False},
+            "push": {"type": "bool", "default": False},
+            "compression": {"type": "str", "choices": ["gzip", "zstd"]},
+            "all_tags": {"type": "bool", "default": False},
         },
         registry=True,
     )

@@ -15,6 +15,7 @@ author:
   - strata.containers developers (@strata)
 extends_documentation_fragment:
   - strata.containers.common
+  - strata.containers.common.registry
 options:
   name:
     description:
@@ -34,6 +35,22 @@ options:
       - A value may be a list; each of its items must match.
     type: dict
     default: {}
+  search:
+    description:
+      - Search a registry for repositories, as C(docker search) does, instead of listing the store.
+        C(term) searches Docker Hub; C(host:port/term) searches that registry's catalog for
+        repository names containing I(term).
+    type: str
+  limit:
+    description:
+      - With I(search), at most this many results.
+    type: int
+    default: 25
+  stars:
+    description:
+      - With I(search), only repositories with at least this many stars (Docker Hub).
+    type: int
+    default: 0
   disk_usage:
     description:
       - Also return I(disk_usage), as C(docker system df -v) shows it for images.
@@ -82,6 +99,11 @@ EXAMPLES = r'''
 - ansible.builtin.debug:
     msg: "{{ bb.images[0].history | map(attribute='created_by') | list }}"
 
+- name: Repositories of a private registry whose name contains "web" (docker search)
+  strata.containers.image_info:
+    search: registry.internal:5000/web
+  register: found
+
 - name: How much space images take, shared layers counted once (docker system df -v)
   strata.containers.image_info:
     disk_usage: true
@@ -95,6 +117,12 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+results:
+  description: With I(search), the repositories found, each with C(name), C(description), C(stars),
+    C(official) and C(automated), most stars first.
+  returned: when search is given
+  type: list
+  elements: dict
 disk_usage:
   description: With I(disk_usage), per image its C(size), C(shared_size) (in layers other images use too),
     C(unique_size) and C(containers) (how many use it); and for the store C(total_size) (every layer once),
@@ -189,15 +217,21 @@ from ansible_collections.strata.containers.plugins.module_utils.store import int
 
 
 def main():
-    module = make_module({
+    module = make_module(registry=True, argument_spec={
         "name": {"type": "list", "elements": "str"},
         "filters": {"type": "dict", "default": {}},
+        "search": {"type": "str"},
+        "limit": {"type": "int", "default": 25},
+        "stars": {"type": "int", "default": 0},
         "disk_usage": {"type": "bool", "default": False},
         "verify": {"type": "bool", "default": False},
     })
 
     def action():
-        engine = engine_for(module, read_only=True)
+        engine = engine_for(module, registry=True, read_only=True)
+        if module.params["search"]:
+            return {"changed": False, "images": [],
+                    "results": engine.search(module.params["search"], module.params["limit"], module.params["stars"])}
         if module.params["name"]:
             images = []
             for name in module.params["name"]:

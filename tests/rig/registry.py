@@ -10,16 +10,34 @@ chooses. Standard library and subprocess only.
 
 The registry runs in its own session and is stopped by its PID (SIGTERM, then SIGKILL); it is
 also asked to die with the process that started it (PR_SET_PDEATHSIG).
+
+Optional, all off by default (then it is plain HTTP, no auth, a normal registry):
+
+    Registry(data, tls=(server_cert, server_key), ca_cert=ca)   # https://; helpers verify with ca
+    Registry(data, htpasswd=path, credentials=("tester", "s3cret"))
+                                  # basic auth (realm strata-test); the helpers and push/copy log
+                                  # in with ``credentials``; readiness takes /v2/'s 401 as up
+    Registry(data, proxy_remote="http://127.0.0.1:PORT")        # a pull-through cache (mirror)
+                                  # of that registry: it must be up when the mirror starts (the
+                                  # mirror asks its /v2/ for auth challenges then); a mirror
+                                  # refuses pushes. proxy_username/proxy_password go into the
+                                  # config, but distribution 2.8 sends them only to a bearer-token
+                                  # realm, never as basic auth. proxy_ca_cert: the CA file the
+                                  # mirror trusts for an https:// remote (SSL_CERT_FILE).
+
+rig/tls.py makes the certificates (make_ca), rig/htpasswd.py the password file (write_htpasswd).
 """
 
 from __future__ import annotations
 
+import base64
 import ctypes
 import hashlib
 import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -48,6 +66,12 @@ storage:
 http:
   addr: {addr}
 """
+REALM = "strata-test"
+
+
+def _q(value):
+    """A YAML double-quoted scalar (JSON's string syntax is valid YAML)."""
+    return json.dumps(str(value))
 
 
 def free_port():
@@ -65,14 +89,82 @@ def _die_with_parent():
 
 
 class Registry:
-    """A registry serving ``data_dir``; its config and log live in ``workdir`` (default data_dir + ".run")."""
+    """A registry serving ``data_dir``; its config and log live in ``workdir`` (default data_dir + ".run").
 
-    def __init__(self, data_dir, workdir=None, port=None):
+    ``tls``: (certificate, key) files: serve HTTPS. ``ca_cert``: the CA file the rig's own
+    requests verify that certificate with (without it they do not verify, like skopeo's
+    --tls-verify=false). ``htpasswd``: an htpasswd file (bcrypt): basic auth, realm strata-test.
+    ``credentials``: (user, password) the helpers here (push, copy, manifest, catalog, ...) log in
+    with. ``proxy_remote``: the URL of another registry: be its pull-through cache, with
+    ``proxy_username``/``proxy_password`` and ``proxy_ca_cert`` (see the module doc)."""
+
+    def __init__(self, data_dir, workdir=None, port=None, tls=None, ca_cert=None, htpasswd=None,  # pylint: disable=too-many-arguments
+                 credentials=None, proxy_remote=None, proxy_username=None, proxy_password=None, proxy_ca_cert=None):
         self.data_dir = os.path.abspath(data_dir)
         self.workdir = os.path.abspath(workdir or self.data_dir + ".run")
         self._fixed_port = port
         self.port = port or free_port()
         self.proc = None
+        self.tls = tuple(os.path.abspath(p) for p in tls) if tls else None
+        if self.tls and len(self.tls) != 2:
+            raise ValueError("tls=(certificate, key)")
+        self.ca_cert = os.path.abspath(ca_cert) if ca_cert else None
+        self.htpasswd = os.path.abspath(htpasswd) if htpasswd else None
+        self.credentials = tuple(credentials) if credentials else None
+        self.proxy_remote = proxy_remote.rstrip("/") if proxy_remote else None
+        self.proxy_username = proxy_username
+        self.proxy_password = proxy_password
+        self.proxy_ca_cert = os.path.abspath(proxy_ca_cert) if proxy_ca_cert else None
+        self._ssl_context = None
+
+    @property
+    def user(self):
+        """The user of ``credentials`` (None without)."""
+        return self.credentials[0] if self.credentials else None
+
+    @property
+    def password(self):
+        """The password of ``credentials`` (None without)."""
+        return self.credentials[1] if self.credentials else None
+
+    @property
+    def ssl_context(self):
+        """For HTTPS to this registry: verifies with ``ca_cert``, or not at all without it; None over HTTP."""
+        if not self.tls:
+            return None
+        if self._ssl_context is None:
+            if self.ca_cert:
+                self._ssl_context = ssl.create_default_context(cafile=self.ca_cert)
+            else:
+                self._ssl_context = ssl.create_default_context()
+                self._ssl_context.check_hostname = False
+                self._ssl_context.verify_mode = ssl.CERT_NONE
+        return self._ssl_context
+
+    def urlopen(self, request, timeout=30, auth=True):
+        """urllib's urlopen for a URL or Request on this registry: with the CA context over HTTPS and
+        (``auth``, the default) basic auth with ``credentials`` when there are any."""
+        if not isinstance(request, urllib.request.Request):
+            request = urllib.request.Request(request)
+        if auth and self.credentials and not request.has_header("Authorization"):
+            token = base64.b64encode(("%s:%s" % self.credentials).encode()).decode()
+            request.add_header("Authorization", "Basic " + token)
+        return urllib.request.urlopen(request, timeout=timeout, context=self.ssl_context)
+
+    def config_text(self):
+        """The config.yml the registry is started with."""
+        text = CONFIG.format(data=self.data_dir, addr=self.addr)
+        if self.tls:
+            text += "  tls:\n    certificate: %s\n    key: %s\n" % (_q(self.tls[0]), _q(self.tls[1]))
+        if self.htpasswd:
+            text += "auth:\n  htpasswd:\n    realm: %s\n    path: %s\n" % (REALM, _q(self.htpasswd))
+        if self.proxy_remote:
+            text += "proxy:\n  remoteurl: %s\n" % _q(self.proxy_remote)
+            if self.proxy_username is not None:
+                text += "  username: %s\n" % _q(self.proxy_username)
+            if self.proxy_password is not None:
+                text += "  password: %s\n" % _q(self.proxy_password)
+        return text
 
     @property
     def addr(self):
@@ -81,7 +173,7 @@ class Registry:
 
     @property
     def url(self):
-        return "http://%s" % self.addr
+        return "%s://%s" % ("https" if self.tls else "http", self.addr)
 
     @property
     def log_path(self):
@@ -104,9 +196,12 @@ class Registry:
     def _start_once(self, timeout):
         config = os.path.join(self.workdir, "config.yml")
         with open(config, "w") as f:
-            f.write(CONFIG.format(data=self.data_dir, addr=self.addr))
+            f.write(self.config_text())
+        env = None
+        if self.proxy_ca_cert:
+            env = dict(os.environ, SSL_CERT_FILE=self.proxy_ca_cert)
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen([BINARY, "serve", config], stdout=log, stderr=log,
+            self.proc = subprocess.Popen([BINARY, "serve", config], stdout=log, stderr=log, env=env,
                                          stdin=subprocess.DEVNULL, start_new_session=True,
                                          preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout
@@ -114,9 +209,14 @@ class Registry:
             if self.proc.poll() is not None:
                 break
             try:
-                with urllib.request.urlopen(self.url + "/v2/", timeout=1) as resp:
+                with self.urlopen(self.url + "/v2/", timeout=1, auth=False) as resp:
                     if resp.status == 200:
                         return True
+            except urllib.error.HTTPError as err:
+                err.close()
+                if err.code == 401 and self.htpasswd and REALM in (err.headers.get("WWW-Authenticate") or ""):
+                    return True
+                time.sleep(0.05)
             except (OSError, urllib.error.URLError):
                 time.sleep(0.05)
         self.stop()
@@ -167,15 +267,20 @@ class Registry:
         "repo/name:tag" (or a full reference on this registry). Returns the full reference."""
         src = oci_ref if oci_ref.startswith("oci:") else "oci:" + oci_ref
         dest = self.ref(dest_name)
-        run_skopeo("copy", "-q", "--dest-tls-verify=false", *extra_skopeo_args, src, "docker://" + dest)
+        run_skopeo("copy", "-q", "--dest-tls-verify=false", *self._creds("dest"), *extra_skopeo_args, src,
+                   "docker://" + dest)
         return dest
 
     def copy(self, src_name, dest_name, *extra_skopeo_args):
         """skopeo copy within this registry (e.g. to move a tag). Returns the full reference."""
         dest = self.ref(dest_name)
-        run_skopeo("copy", "-q", "--src-tls-verify=false", "--dest-tls-verify=false", *extra_skopeo_args,
-                   "docker://" + self.ref(src_name), "docker://" + dest)
+        run_skopeo("copy", "-q", "--src-tls-verify=false", "--dest-tls-verify=false", *self._creds("src"),
+                   *self._creds("dest"), *extra_skopeo_args, "docker://" + self.ref(src_name), "docker://" + dest)
         return dest
+
+    def _creds(self, side):
+        """skopeo's --src-creds/--dest-creds for ``credentials`` (nothing without them)."""
+        return ["--%s-creds=%s:%s" % ((side,) + self.credentials)] if self.credentials else []
 
     def push_raw(self, oci_ref, dest_name):
         """Push a layout's image byte for byte over the registry API (no skopeo): every blob and
@@ -217,21 +322,21 @@ class Registry:
         """Upload ``data`` as a blob of ``repo`` (unless the repo has it); returns its digest."""
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
         try:
-            urllib.request.urlopen(urllib.request.Request("%s/v2/%s/blobs/%s" % (self.url, repo, digest),
-                                                          method="HEAD"), timeout=30).close()
+            self.urlopen(urllib.request.Request("%s/v2/%s/blobs/%s" % (self.url, repo, digest),
+                                                method="HEAD"), timeout=30).close()
             return digest
         except urllib.error.HTTPError as err:
             if err.code != 404:
                 raise
-        with urllib.request.urlopen(urllib.request.Request("%s/v2/%s/blobs/uploads/" % (self.url, repo),
-                                                           data=b"", method="POST"), timeout=30) as resp:
+        with self.urlopen(urllib.request.Request("%s/v2/%s/blobs/uploads/" % (self.url, repo),
+                                                 data=b"", method="POST"), timeout=30) as resp:
             location = resp.headers["Location"]
         if location.startswith("/"):
             location = self.url + location
         location += ("&" if "?" in location else "?") + "digest=" + digest
         req = urllib.request.Request(location, data=data, method="PUT",
                                      headers={"Content-Type": "application/octet-stream"})
-        with urllib.request.urlopen(req, timeout=120) as resp:
+        with self.urlopen(req, timeout=120) as resp:
             if resp.status != 201:
                 raise RuntimeError("blob upload of %s answered %d" % (digest, resp.status))
         return digest
@@ -243,7 +348,7 @@ class Registry:
         req = urllib.request.Request("%s/v2/%s/manifests/%s" % (self.url, repo, ref), data=raw, method="PUT",
                                      headers={"Content-Type": media_type})
         try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
+            with self.urlopen(req, timeout=30) as resp:
                 return resp.headers.get("Docker-Content-Digest")
         except urllib.error.HTTPError as err:
             raise RuntimeError("PUT manifest %s: %d %s" % (name, err.code, err.read()[:2000])) from None
@@ -253,7 +358,7 @@ class Registry:
         repo, ref = _split(self._name(name))
         req = urllib.request.Request("%s/v2/%s/manifests/%s" % (self.url, repo, ref), method="HEAD",
                                      headers={"Accept": MANIFEST_TYPES})
-        with urllib.request.urlopen(req, timeout=30) as resp:
+        with self.urlopen(req, timeout=30) as resp:
             return resp.headers["Content-Type"]
 
     def blob_path(self, digest):
@@ -267,7 +372,7 @@ class Registry:
         repo, ref = _split(self._name(name))
         req = urllib.request.Request("%s/v2/%s/manifests/%s" % (self.url, repo, ref),
                                      headers={"Accept": MANIFEST_TYPES})
-        with urllib.request.urlopen(req, timeout=30) as resp:
+        with self.urlopen(req, timeout=30) as resp:
             return resp.read()
 
     def manifest(self, name):
@@ -282,15 +387,15 @@ class Registry:
         repo, dummy = _split(self._name(name))
         req = urllib.request.Request("%s/v2/%s/manifests/%s" % (self.url, repo, self.manifest_digest(name)),
                                      method="DELETE")
-        with urllib.request.urlopen(req, timeout=30) as resp:
+        with self.urlopen(req, timeout=30) as resp:
             return resp.status
 
     def catalog(self):
-        with urllib.request.urlopen(self.url + "/v2/_catalog?n=1000", timeout=30) as resp:
+        with self.urlopen(self.url + "/v2/_catalog?n=1000", timeout=30) as resp:
             return json.load(resp)["repositories"]
 
     def tags(self, repo):
-        with urllib.request.urlopen("%s/v2/%s/tags/list" % (self.url, repo), timeout=30) as resp:
+        with self.urlopen("%s/v2/%s/tags/list" % (self.url, repo), timeout=30) as resp:
             return json.load(resp)["tags"] or []
 
 

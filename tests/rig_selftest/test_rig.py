@@ -3,20 +3,24 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import io
 import json
 import os
 import subprocess
+import ssl
 import tarfile
+import urllib.error
 import urllib.request
 import uuid
 
 import pytest
 
-from rig import oci_writer
-from rig.registry import run_skopeo
+from rig import oci_writer, tls
+from rig.htpasswd import write_htpasswd
+from rig.registry import MANIFEST_TYPES, Registry, run_skopeo
 
 ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
 GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
@@ -246,3 +250,101 @@ def test_tampering_is_seen_and_stays_in_this_session(registry, tmp_path):
 
 def test_tmp_root_is_fresh(tmp_root):
     assert tmp_root.startswith("/var/tmp/") and os.listdir(tmp_root) == []
+
+
+# ---------------------------------------------------------------- TLS, basic auth, pull-through cache
+def _status(url, context, user=None, password=None, accept=None):
+    """(status, headers) of a GET; an HTTP error status is returned, not raised."""
+    headers = {"Accept": accept} if accept else {}
+    if user is not None:
+        headers["Authorization"] = "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10, context=context) as resp:
+            return resp.status, resp.headers
+    except urllib.error.HTTPError as err:
+        err.close()
+        return err.code, err.headers
+
+
+def test_tls_ca_signs_a_loopback_server_cert(tls_ca):
+    ca_cert, server_cert, server_key = tls_ca
+    assert (ca_cert, server_cert, server_key) == (tls_ca.ca_cert, tls_ca.server_cert, tls_ca.server_key)
+    assert all(os.path.isfile(path) for path in tls_ca)
+    out = subprocess.run(["openssl", "verify", "-CAfile", ca_cert, server_cert], capture_output=True, text=True,
+                         check=False)
+    assert out.returncode == 0, out.stderr
+    text = subprocess.run(["openssl", "x509", "-in", server_cert, "-noout", "-text"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "IP Address:127.0.0.1" in text and "DNS:localhost" in text
+    assert tls.make_ca(os.path.dirname(ca_cert)) == tls_ca  # idempotent: the same files, not new ones
+    assert os.listdir(tls.cert_dir(ca_cert)) == ["ca.crt"]
+
+
+def test_htpasswd_is_bcrypt(tmp_path):
+    path = write_htpasswd(str(tmp_path / "htpasswd"), {"a": "pw one", "b": "two"})
+    with open(path) as f:
+        lines = f.read().splitlines()
+    assert [line.split(":", 1)[0] for line in lines] == ["a", "b"]
+    assert all(line.split(":", 1)[1][:4] in ("$2y$", "$2b$") for line in lines)
+    assert subprocess.run(["htpasswd", "-vb", path, "a", "pw one"], capture_output=True, check=False).returncode == 0
+    assert subprocess.run(["htpasswd", "-vb", path, "a", "wrong"], capture_output=True, check=False).returncode != 0
+
+
+def test_secure_registry_wants_tls_and_credentials(secure_registry):
+    reg = secure_registry
+    assert reg.url == "https://" + reg.addr and reg.addr.startswith("127.0.0.1:")
+    assert (reg.user, reg.password) == ("tester", "s3cret")
+    context = ssl.create_default_context(cafile=reg.ca_cert)
+    status, headers = _status(reg.url + "/v2/", context)
+    assert status == 401 and headers["WWW-Authenticate"] == 'Basic realm="strata-test"'
+    assert _status(reg.url + "/v2/", context, "tester", "wrong")[0] == 401
+    status, headers = _status(reg.url + "/v2/", context, reg.user, reg.password)
+    assert status == 200 and headers["Docker-Distribution-Api-Version"] == "registry/2.0"
+    with pytest.raises(urllib.error.URLError) as err:  # not trusted without the test's CA
+        _status(reg.url + "/v2/", ssl.create_default_context())
+    assert isinstance(err.value.reason, ssl.SSLCertVerificationError)
+    assert reg.catalog() == []  # empty, and the helpers log in
+
+
+def test_skopeo_pushes_to_the_secure_registry(registry, secure_registry):
+    reg = secure_registry
+    src = "oci:%s:busybox" % registry.layout
+    dest = "docker://%s/test/busybox:latest" % reg.addr
+    refused = subprocess.run(["skopeo", "copy", "-q", "--dest-cert-dir", reg.cert_dir, src, dest],
+                             capture_output=True, text=True, check=False)
+    assert refused.returncode != 0 and "unauthorized" in refused.stderr.lower()
+    run_skopeo("copy", "-q", "--dest-creds", "%s:%s" % (reg.user, reg.password), "--dest-cert-dir", reg.cert_dir,
+               src, dest)
+    assert reg.catalog() == ["test/busybox"] and reg.tags("test/busybox") == ["latest"]
+    info = json.loads(run_skopeo("inspect", "--creds", "tester:s3cret", "--cert-dir", reg.cert_dir, dest))
+    assert info["Digest"] == reg.manifest_digest("test/busybox:latest")
+    assert len(info["Layers"]) == 1
+    ref = reg.push(src, "test/again:latest")  # the rig's own push logs in too
+    assert ref == reg.addr + "/test/again:latest" and reg.tags("test/again") == ["latest"]
+
+
+def test_mirror_serves_the_origins_manifest(registry, mirror_of):
+    mirror = mirror_of(registry)
+    assert mirror.running and mirror.addr != registry.addr and mirror.proxy_remote == registry.url
+    path = "/v2/test/busybox/manifests/latest"
+    origin_status, origin_headers = _status(registry.url + path, None, accept=MANIFEST_TYPES)
+    status, headers = _status(mirror.url + path, None, accept=MANIFEST_TYPES)
+    assert origin_status == status == 200
+    assert headers["Docker-Content-Digest"] == origin_headers["Docker-Content-Digest"]
+    assert headers["Docker-Content-Digest"] == registry.manifest_digest(registry.images["busybox"])
+    layer = mirror.manifest("test/busybox:latest")["layers"][0]["digest"]
+    with mirror.urlopen("%s/v2/test/busybox/blobs/%s" % (mirror.url, layer)) as resp:
+        assert "sha256:" + hashlib.sha256(resp.read()).hexdigest() == layer
+    assert _status(mirror.url + "/v2/test/none/manifests/latest", None, accept=MANIFEST_TYPES)[0] == 404
+    mirror.stop()  # a dead mirror: nothing answers on its port any more
+    assert not mirror.running
+    with pytest.raises(urllib.error.URLError):
+        _status(mirror.url + "/v2/", None)
+
+
+def test_mirror_of_an_https_origin(registry, tls_ca, mirror_of, tmp_path):
+    with Registry(str(tmp_path / "origin"), tls=(tls_ca.server_cert, tls_ca.server_key), ca_cert=tls_ca.ca_cert) as origin:
+        origin.push("%s:busybox" % registry.layout, "test/busybox:latest")
+        mirror = mirror_of(origin)  # trusts the test CA (SSL_CERT_FILE) for its https:// remote
+        assert mirror.proxy_remote == origin.url and mirror.url.startswith("http://")
+        assert mirror.manifest_digest("test/busybox:latest") == origin.manifest_digest("test/busybox:latest")

@@ -61,7 +61,7 @@ class Authenticator:
             raise AuthenticationError("registry %s sent a bearer challenge without a realm" % self.transport.host)
         query = {"service": params.get("service", "")}
         if scope:
-            query["scope"] = scope
+            query["scope"] = scope.split(" ")  # several scopes: one parameter each
         auth = (self.username, self.password or "") if self.username else None
         resp = self.transport.request("GET", realm, params=query, auth=auth)
         if resp.status_code in (401, 403):

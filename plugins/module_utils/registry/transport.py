@@ -48,11 +48,13 @@ def temporary_status(code):
 class Transport:
     """Sends requests to one registry host and retries what is temporary."""
 
-    def __init__(self, host, insecure_registries=(), ca_cert=None):
+    def __init__(self, host, insecure_registries=(), ca_cert=None, client_cert=None):
         self.requests = need_requests()
         self.host = host
         self.insecure = is_insecure(host, insecure_registries)
-        self.verify = False if self.insecure else (ca_cert or True)
+        # a CA given (option or certs.d) is always used; an insecure host without one is not verified
+        self.verify = ca_cert or (False if self.insecure else True)
+        self.client_cert = client_cert
         self.new_session()
         self.scheme = "https"
         self._scheme_known = not self.insecure
@@ -62,12 +64,16 @@ class Transport:
         self.session = self.requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.verify = self.verify
+        if self.client_cert:
+            self.session.cert = self.client_cert
 
     def url(self, path):
         return "%s://%s%s" % (self.scheme, self.host, path)
 
     def request(self, method, path_or_url, **kwargs):
         kwargs.setdefault("timeout", TIMEOUT)
+        # per request: a session's verify loses to REQUESTS_CA_BUNDLE in the environment (requests #3829)
+        kwargs.setdefault("verify", self.verify)
         for attempt in range(RETRIES + 1):
             try:
                 resp = self._send(method, path_or_url, **kwargs)
