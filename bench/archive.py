@@ -50,27 +50,29 @@ def commands(ref, scratch):
     return save, load, (root, load_root, podman, penv)
 
 
+def measure(runs, tmpfs, scratch="/var/tmp/strata-bench-archive"):
+    mode = "tmpfs" if tmpfs else "ext4"
+    with common.scratch_area(scratch, tmpfs) as area, common.registry() as (addr, images):
+        save, load, (root, load_root, podman, penv) = commands("%s/%s" % (addr, images["multi"]), area)
+        try:
+            save_times = common.interleaved(save, runs)
+            load_times = common.interleaved(load, runs)
+        finally:
+            common.podman_reset(podman, penv)
+            common.wipe([root, load_root])
+    return [("Save of `multi` as a docker-archive (%s, %d interleaved runs)" % (mode, runs), save_times,
+             lambda name: "strata save"),
+            ("Load of `multi` into an empty store (%s, %d interleaved runs)" % (mode, runs), load_times,
+             lambda name: "strata load")]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--tmpfs", action="store_true")
-    parser.add_argument("--scratch", default="/var/tmp/strata-bench-archive")
     parser.add_argument("--write", help="append the tables to this markdown file")
     args = parser.parse_args()
-    mode = "tmpfs" if args.tmpfs else "ext4"
-    with common.scratch_area(args.scratch, args.tmpfs) as scratch, common.registry() as (addr, images):
-        save, load, (root, load_root, podman, penv) = commands("%s/%s" % (addr, images["multi"]), scratch)
-        try:
-            save_times = common.interleaved(save, args.runs)
-            load_times = common.interleaved(load, args.runs)
-        finally:
-            common.podman_reset(podman, penv)
-            common.wipe([root, load_root])
-    text = common.table("Save of `multi` as a docker-archive (%s, %d interleaved runs)" % (mode, args.runs),
-                        save_times, lambda name: "strata save")
-    text += "\n" + common.table("Load of `multi` into an empty store (%s, %d interleaved runs)" % (mode, args.runs),
-                                load_times, lambda name: "strata load")
-    common.write(text, args.write)
+    common.write_all(measure(args.runs, args.tmpfs), args.write)
 
 
 if __name__ == "__main__":

@@ -77,27 +77,29 @@ def commands(ref, scratch):
     return cold, warm, (root, podman, penv)
 
 
+def measure(runs, tmpfs, scratch="/var/tmp/strata-bench-build"):
+    mode = "tmpfs" if tmpfs else "ext4"
+    with common.scratch_area(scratch, tmpfs) as area, common.registry() as (addr, images):
+        cold, warm, (root, podman, penv) = commands("%s/%s" % (addr, images["busybox"]), area)
+        try:
+            cold_times = common.interleaved(cold, runs)
+            warm_times = common.interleaved(warm, runs)
+        finally:
+            common.podman_reset(podman, penv)
+            common.wipe([root])
+    return [("Build of a 9-step Dockerfile, cold (%s, %d interleaved runs)" % (mode, runs), cold_times,
+             lambda name: "strata build (cold)"),
+            ("Rebuild with nothing changed (%s, %d interleaved runs)" % (mode, runs), warm_times,
+             lambda name: "strata build (no change)")]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--tmpfs", action="store_true")
-    parser.add_argument("--scratch", default="/var/tmp/strata-bench-build")
     parser.add_argument("--write", help="append the tables to this markdown file")
     args = parser.parse_args()
-    mode = "tmpfs" if args.tmpfs else "ext4"
-    with common.scratch_area(args.scratch, args.tmpfs) as scratch, common.registry() as (addr, images):
-        cold, warm, (root, podman, penv) = commands("%s/%s" % (addr, images["busybox"]), scratch)
-        try:
-            cold_times = common.interleaved(cold, args.runs)
-            warm_times = common.interleaved(warm, args.runs)
-        finally:
-            common.podman_reset(podman, penv)
-            common.wipe([root])
-    text = common.table("Build of a 9-step Dockerfile, cold (%s, %d interleaved runs)" % (mode, args.runs),
-                        cold_times, lambda name: "strata build (cold)")
-    text += "\n" + common.table("Rebuild with nothing changed (%s, %d interleaved runs)" % (mode, args.runs),
-                                warm_times, lambda name: "strata build (no change)")
-    common.write(text, args.write)
+    common.write_all(measure(args.runs, args.tmpfs), args.write)
 
 
 if __name__ == "__main__":

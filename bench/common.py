@@ -151,3 +151,18 @@ def write(text, path):
     if path:
         with open(path, "a") as f:
             f.write("\n" + text)
+
+
+def write_all(results, path):
+    """Print (and append to ``path``) one table per (title, times, ours_for)."""
+    write("\n".join(table(title, times, ours_for) for title, times, ours_for in results), path)
+
+
+def ratios(results):
+    """[(title, tool, strata / tool)] for every peer row of ``results``."""
+    out = []
+    for title, times, ours_for in results:
+        for name, values in times.items():
+            if not name.startswith("strata"):
+                out.append((title, name, statistics.median(times[ours_for(name)]) / statistics.median(values)))
+    return out

@@ -41,22 +41,26 @@ def commands(ref, scratch):
     }, [strata_root, podman_root, podman_root + "-run", skopeo_dir]
 
 
+def measure(runs, tmpfs, image="multi", scratch="/var/tmp/strata-bench"):
+    """[(title, times, ours_for)] for bench/run and main()."""
+    with common.scratch_area(scratch, tmpfs) as area, common.registry() as (addr, images):
+        table, paths = commands("%s/%s" % (addr, images[image]), area)
+        try:
+            times = common.interleaved(table, runs)
+        finally:
+            common.wipe(paths)
+    title = "Cold pull of `%s` (%s, %d interleaved runs)" % (image, "tmpfs" if tmpfs else "ext4", runs)
+    return [(title, times, lambda name: "strata")]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--image", default="multi")
     parser.add_argument("--tmpfs", action="store_true")
-    parser.add_argument("--scratch", default="/var/tmp/strata-bench")
     parser.add_argument("--write", help="append the table to this markdown file")
     args = parser.parse_args()
-    with common.scratch_area(args.scratch, args.tmpfs) as scratch, common.registry() as (addr, images):
-        table, paths = commands("%s/%s" % (addr, images[args.image]), scratch)
-        try:
-            times = common.interleaved(table, args.runs)
-        finally:
-            common.wipe(paths)
-    title = "Cold pull of `%s` (%s, %d interleaved runs)" % (args.image, "tmpfs" if args.tmpfs else "ext4", args.runs)
-    common.write(common.table(title, times, lambda name: "strata"), args.write)
+    common.write_all(measure(args.runs, args.tmpfs, args.image), args.write)
 
 
 if __name__ == "__main__":

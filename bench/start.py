@@ -46,24 +46,25 @@ def commands(ref, scratch):
     return table, (root, podman, penv)
 
 
+def measure(runs, tmpfs, scratch="/var/tmp/strata-bench-start"):
+    with common.scratch_area(scratch, tmpfs) as area, common.registry() as (addr, images):
+        table, (root, podman, penv) = commands("%s/%s" % (addr, images["busybox"]), area)
+        try:
+            times = common.interleaved(table, runs, warmup=2)
+        finally:
+            common.podman_reset(podman, penv)
+            common.wipe([root])
+    title = "Start latency, `run --rm busybox true` (%s, %d interleaved runs)" % ("tmpfs" if tmpfs else "ext4", runs)
+    return [(title, times, lambda name: "strata --network none" if "none" in name else "strata (bridge)")]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--tmpfs", action="store_true")
-    parser.add_argument("--scratch", default="/var/tmp/strata-bench-start")
     parser.add_argument("--write", help="append the table to this markdown file")
     args = parser.parse_args()
-    with common.scratch_area(args.scratch, args.tmpfs) as scratch, common.registry() as (addr, images):
-        table, (root, podman, penv) = commands("%s/%s" % (addr, images["busybox"]), scratch)
-        try:
-            times = common.interleaved(table, args.runs, warmup=2)
-        finally:
-            common.podman_reset(podman, penv)
-            common.wipe([root])
-    title = "Start latency, `run --rm busybox true` (%s, %d interleaved runs)" % (
-        "tmpfs" if args.tmpfs else "ext4", args.runs)
-    common.write(common.table(title, times, lambda name: "strata --network none" if "none" in name
-                              else "strata (bridge)"), args.write)
+    common.write_all(measure(args.runs, args.tmpfs), args.write)
 
 
 if __name__ == "__main__":
