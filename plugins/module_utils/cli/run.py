@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``strata run`` and ``strata create``: Docker's flags turned into the container options the
+engine takes; run then waits for the container and prints its output, unless detached."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from .._errors import ContainerError, EngineError, ImageNotFound
+from ..oci import reference
+from . import names, progress
+from .common import CliError, key_values
+from .containers import follow_logs
+
+SETUP_FAILED = 125
+
+
+def register(add):
+    for name, text in (("run", "Create and run a new container from an image"),
+                       ("create", "Create a new container")):
+        cmd = add(name, text, run if name == "run" else create, add_help=False)
+        cmd.add_argument("--help", action="help", help="show this help message and exit")
+        if name == "run":
+            cmd.add_argument("-d", "--detach", action="store_true", help="run in the background and print its ID")
+            cmd.add_argument("--rm", action="store_true", help="remove the container when it exits")
+        cmd.add_argument("--name", help="a name for the container")
+        cmd.add_argument("-p", "--publish", action="append", default=[], metavar="[IP:][HOST_PORT:]PORT[/PROTO]")
+        cmd.add_argument("-e", "--env", action="append", default=[], metavar="KEY[=VALUE]")
+        cmd.add_argument("-v", "--volume", action="append", default=[], metavar="[SOURCE:]TARGET[:ro]",
+                         help="a bind mount (absolute SOURCE) or a named volume")
+        cmd.add_argument("--tmpfs", action="append", default=[], metavar="TARGET", help="mount a tmpfs")
+        cmd.add_argument("-l", "--label", action="append", default=[], metavar="KEY=VALUE")
+        cmd.add_argument("--network", "--net", choices=("bridge", "host", "none", "default"))
+        cmd.add_argument("-m", "--memory", help="memory limit, e.g. 512m")
+        cmd.add_argument("--cpus", type=float, help="number of CPUs")
+        cmd.add_argument("--pids-limit", type=int, help="process limit (-1 for none)")
+        cmd.add_argument("--restart", help="no, on-failure[:N], always, unless-stopped")
+        cmd.add_argument("-u", "--user", help="user[:group], name or number")
+        cmd.add_argument("-w", "--workdir", help="working directory inside the container")
+        cmd.add_argument("--entrypoint", help="overwrite the image's ENTRYPOINT")
+        cmd.add_argument("-h", "--hostname", help="the container's host name")
+        cmd.add_argument("--read-only", action="store_true", help="mount its root filesystem read-only")
+        cmd.add_argument("--stop-signal", help="signal that stops it")
+        cmd.add_argument("--stop-timeout", type=int, help="seconds to wait for it to stop before killing it")
+        cmd.add_argument("--pull", choices=("missing", "always", "never"), default="missing")
+        cmd.add_argument("--platform", help="os/arch[/variant] to pull")
+        cmd.add_argument("image", metavar="IMAGE")
+        cmd.add_argument("command", nargs="...", metavar="COMMAND [ARG...]")
+
+
+def _mount(spec, tmpfs=False):
+    parts = spec.split(":")
+    if tmpfs:
+        return {"type": "tmpfs", "target": parts[0], "read_only": "ro" in parts[1:2]}
+    if len(parts) == 1:  # an anonymous volume gets a random name, as Docker's
+        return {"type": "volume", "source": secrets.token_hex(32), "target": parts[0]}
+    if len(parts) > 3 or (len(parts) == 3 and not set(parts[2].split(",")) <= {"ro", "rw", "z", "Z"}):
+        raise CliError("invalid volume specification: '%s'" % spec, SETUP_FAILED)
+    return {"type": "bind" if parts[0].startswith("/") else "volume", "source": parts[0], "target": parts[1],
+            "read_only": len(parts) == 3 and "ro" in parts[2].split(",")}
+
+
+def container_params(args):
+    """The engine's container options from Docker's flags (unset ones stay out)."""
+    env = {k: os.environ.get(k) if v is None else v for k, v in key_values(args.env, "environment variable", True).items()}
+    params = {"command": args.command or None, "user": args.user, "working_dir": args.workdir, "hostname": args.hostname,
+              "memory": args.memory, "cpus": args.cpus, "pids_limit": args.pids_limit, "restart_policy": args.restart,
+              "stop_signal": args.stop_signal, "stop_timeout": args.stop_timeout,
+              "network_mode": "bridge" if args.network == "default" else args.network,
+              "read_only": True if args.read_only else None,
+              "env": {k: v for k, v in env.items() if v is not None} or None,
+              "labels": {k: v or "" for k, v in key_values(args.label, "label", True).items()} or None,
+              "published_ports": args.publish or None,
+              "mounts": [_mount(v) for v in args.volume] + [_mount(t, tmpfs=True) for t in args.tmpfs] or None}
+    if args.entrypoint is not None:
+        params["entrypoint"] = [args.entrypoint] if args.entrypoint else []
+    return params
+
+
+def _ensure_image(ctx, engine, args):
+    """Docker's "Unable to find image ... locally", then a pull, when the store lacks it."""
+    if args.pull == "always":
+        with progress.step(ctx.stderr, "Pulling %s" % args.image):
+            engine.pull(args.image, policy="always", platform=args.platform)
+        return
+    try:
+        engine.find_image(args.image)
+        return
+    except ImageNotFound:
+        if args.pull == "never":
+            raise
+    ctx.err("Unable to find image '%s' locally" % reference.parse(args.image).familiar)
+    with progress.step(ctx.stderr, "Pulling %s" % args.image):
+        engine.pull(args.image, platform=args.platform)
+
+
+def _start_failure(exc):
+    """Docker's codes: 127 when the command is not there, 126 when it cannot run, else 125."""
+    text = str(exc).lower()
+    if "not found" in text or "no such file" in text:
+        return 127
+    if "permission denied" in text or "not executable" in text:
+        return 126
+    return SETUP_FAILED
+
+
+def _make(ctx, args, state):
+    """The container, created (and started); its record."""
+    if getattr(args, "rm", False) and getattr(args, "detach", False):
+        raise CliError("--rm with --detach needs a daemon to remove the container when it exits; strata has none",
+                       SETUP_FAILED)
+    service = ctx.service()
+    try:
+        params = container_params(args)
+        existing = service.find(args.name) if args.name else None
+        if existing:
+            raise CliError('Conflict. The container name "/%s" is already in use by container "%s". You have to '
+                           'remove (or rename) that container to be able to reuse that name.'
+                           % (args.name, existing["id"]), SETUP_FAILED)
+        name = args.name or names.generate(lambda n: service.find(n) is not None)
+        _ensure_image(ctx, service.engine, args)
+        result = service.ensure(name, state=state, image=args.image, pull="missing", params=params,
+                                platform=args.platform)
+    except ContainerError as exc:
+        raise CliError(str(exc), _start_failure(exc) if state == "started" else SETUP_FAILED) from exc
+    except EngineError as exc:
+        raise CliError(str(exc), SETUP_FAILED) from exc
+    return service.containers, service.containers.records.find(result["container"]["id"])
+
+
+def create(ctx, args):
+    dummy, record = _make(ctx, args, "created")
+    ctx.out(record["id"])
+    return 0
+
+
+def run(ctx, args):
+    containers, record = _make(ctx, args, "started")
+    if args.detach:
+        ctx.out(record["id"])
+        return 0
+    interrupted, cursor = False, {}
+    try:
+        while True:
+            try:
+                follow_logs(ctx, containers, record, follow=True, cursor=cursor)
+                return containers.wait(record) or 0
+            except KeyboardInterrupt:
+                if interrupted:  # a second ^C detaches (and --rm removes it)
+                    raise
+                interrupted = True  # the first is passed on, as Docker's sig-proxy does
+                try:
+                    containers.kill(record, "SIGINT")
+                except EngineError:
+                    pass
+    finally:
+        if args.rm:
+            containers.remove(record, force=True)
