@@ -15,7 +15,7 @@ import tempfile
 import time
 
 from . import _linux, container_network, overlay, rootfs_paths
-from ._errors import ContainerError, InvalidSpec, InvalidState
+from ._errors import ContainerError, ContainerNotFound, InvalidSpec, InvalidState
 from .runtime import bundle, hardening
 from .runtime import monitor as _monitor
 from .runtime import portproxy as _portproxy
@@ -187,9 +187,15 @@ class Containers:
             return True
         if self.status(record) == "paused":
             self.runtime.resume(record["id"])
-        self.runtime.kill(record["id"], stop_signal or record.get("stop_signal") or "SIGTERM")
+        try:
+            self.runtime.kill(record["id"], stop_signal or record.get("stop_signal") or "SIGTERM")
+        except ContainerNotFound:
+            pass  # it ended on its own a moment ago
         if not self._wait_exited(record, timeout):
-            self.runtime.kill(record["id"], "KILL", all_processes=True)
+            try:
+                self.runtime.kill(record["id"], "KILL", all_processes=True)
+            except ContainerNotFound:
+                pass  # it ended between the stop signal and now
             if not self._wait_exited(record, 10):
                 raise ContainerError("container %s did not stop" % record["name"], name=record["name"])
         container_network.detach(record)

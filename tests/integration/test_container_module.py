@@ -245,3 +245,11 @@ def test_image_removal_conflicts_with_a_container(registry, container_root):
     forced = _ok(run_module("image", {"name": image, "state": "absent", "force": True, "root": container_root}))
     assert forced["untagged"] and not forced["deleted"]  # the container still needs the image
     assert _ok(_container(container_root, "user", state="started"))["container"]["state"]["status"] == "running"
+
+
+def test_force_kill_removes_a_running_container_at_once(registry, container_root):
+    _ok(_container(container_root, "doomed", image=registry.images["busybox"], command=["sleep", "1000"],
+                   network_mode="none"))
+    gone = _ok(_container(container_root, "doomed", state="absent", force_kill=True))
+    assert gone["changed"] is True and gone["actions"] == ["remove doomed"]
+    assert _ok(run_module("container_info", {"name": "doomed", "root": container_root}))["exists"] is False

@@ -4,18 +4,19 @@
 # client) into a registry storage directory that each test session copies. Run as root.
 # Idempotent and cached: when the stamp is current a run only reads it (well under 2 s).
 #
-#   $CACHE/v$RIG_VERSION/oci/          the OCI layout, tags: busybox multi multi-zstd
+#   $CACHE/v$RIG_VERSION/oci/          the OCI layout, tags: busybox multi multi-zstd python
 #                                      platform-amd64 platform-arm64 platforms (an index)
 #   $CACHE/v$RIG_VERSION/registry/     docker-registry storage holding rig/push_all.py IMAGES
 #   $CACHE/v$RIG_VERSION/images.done   the stamp: contains $RIG_VERSION
 #   $CACHE/debian-rootfs/              debootstrap minbase, slimmed (stamp: BASE_VERSION)
 #   $CACHE/debs/                       debootstrap's .deb cache (a rebuild downloads nothing)
+#   $CACHE/apt/                        apt's lists and .deb cache for the python image (chroot)
 #
 # Bump RIG_VERSION whenever an image recipe (this script, make_layers.py, push_all.py)
 # changes; bump BASE_VERSION when the debootstrap/slimming recipe changes.
 # Env: STRATA_TEST_CACHE (default /var/tmp/strata-test-cache), MIRROR (Debian mirror URL).
 set -euo pipefail
-RIG_VERSION=3
+RIG_VERSION=4
 BASE_VERSION=2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${STRATA_TEST_CACHE:-/var/tmp/strata-test-cache}
@@ -130,6 +131,39 @@ umoci config --image "$OCI:multi" --config.cmd /bin/bash --config.workingdir /op
   --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --config.env APP_ENV=test \
   --config.label org.strata.test=multi --config.label org.strata.layers=3
 rm -rf "$work/multi" "$work/special.tar"
+
+# ------------------------------------------ python: debian base + python3 (for Ansible targets)
+log "python: Debian base layer"
+umoci new --image "$OCI:python"
+umoci unpack --image "$OCI:python" "$work/py" >/dev/null
+cp -a "$ROOTFS/." "$work/py/rootfs/"
+umoci repack --refresh-bundle --image "$OCI:python" \
+  --history.created_by "debootstrap --variant=minbase bookworm (slimmed)" "$work/py"
+log "python: apt-get install python3 in a chroot (log: $CACHE/python-apt.log)"
+# apt's lists and .debs live in the cache (bind mounts in a private mount namespace, with /proc),
+# so a rebuild only revalidates the lists; the chroot shares the host's network for the mirror.
+mkdir -p "$CACHE/apt/archives/partial" "$CACHE/apt/lists/partial"
+cp /etc/resolv.conf "$work/py/rootfs/etc/resolv.conf"
+if ! unshare -m --propagation private sh -ec '
+    R=$1; A=$2
+    mount --bind "$A/archives" "$R/var/cache/apt/archives"
+    mount --bind "$A/lists" "$R/var/lib/apt/lists"
+    mount -t proc proc "$R/proc"
+    apt="apt-get -q -o APT::Sandbox::User=root"
+    chroot "$R" $apt update
+    chroot "$R" env DEBIAN_FRONTEND=noninteractive $apt install -y --no-install-recommends python3' \
+      sh "$work/py/rootfs" "$CACHE/apt" > "$CACHE/python-apt.log" 2>&1; then
+  tail -20 "$CACHE/python-apt.log" >&2; echo "apt-get install python3 failed" >&2; exit 1
+fi
+R=$work/py/rootfs
+rm -rf "$R/etc/resolv.conf" "$R"/var/cache/apt/*.bin "$R"/var/log/apt/* "$R"/var/log/*.log \
+       "$R"/var/cache/debconf/*-old "$R"/var/lib/dpkg/*-old
+chroot "$R" /usr/bin/python3 -c 'import json, shlex, zipfile' || { echo "python3 is broken in the image" >&2; exit 1; }
+umoci repack --refresh-bundle --image "$OCI:python" \
+  --history.created_by "apt-get install --no-install-recommends python3" "$work/py"
+umoci config --image "$OCI:python" --config.cmd /bin/bash \
+  --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --config.label org.strata.test=python
+rm -rf "$work/py"
 
 # -------------------------------------------------------- platforms: an amd64 + arm64 index
 log "platforms: linux/amd64 (busybox + /etc/platform) and linux/arm64 (/etc/platform only)"

@@ -29,6 +29,7 @@ IMAGES = {
     "multi_zstd": "test/multi:zstd",
     "multi_v2s2": "test/multi-v2s2:latest",
     "platforms": "test/platforms:latest",
+    "python": "test/python:latest",
 }
 BLOB_CACHE = "/var/lib/containers/cache"
 ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
@@ -113,7 +114,7 @@ def main(out, oci):
     with Registry(data, workdir=os.path.join(out, "registry-run")) as reg:
         for key, tag, extra in (("busybox", "busybox", ()), ("multi", "multi", ()),
                                 ("multi_v2s2", "multi", ("--format", "v2s2")),
-                                ("platforms", "platforms", ("--all",))):
+                                ("platforms", "platforms", ("--all",)), ("python", "python", ())):
             log("%s -> %s" % (tag, IMAGES[key]))
             reg.push("%s:%s" % (oci, tag), IMAGES[key], *extra)
         _private_cache()  # forget the gzip blobs just pushed, or skopeo reuses them for zstd

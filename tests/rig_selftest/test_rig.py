@@ -46,7 +46,7 @@ def test_registry_answers_on_loopback(registry):
         assert resp.status == 200
         assert resp.headers["Docker-Distribution-Api-Version"] == "registry/2.0"
     assert os.path.isdir(os.path.join(registry.data_dir, "docker", "registry", "v2"))
-    assert {"test/busybox", "test/multi", "test/multi-v2s2", "test/platforms"} <= set(registry.catalog())
+    assert {"test/busybox", "test/multi", "test/multi-v2s2", "test/platforms", "test/python"} <= set(registry.catalog())
     assert sorted(registry.tags("test/multi")) == ["latest", "zstd"]
 
 
@@ -57,7 +57,7 @@ def test_storage_is_a_private_copy(registry):
     assert os.stat(blob).st_nlink == 1
 
 
-@pytest.mark.parametrize("key", ["busybox", "multi", "multi_zstd", "multi_v2s2", "platforms"])
+@pytest.mark.parametrize("key", ["busybox", "multi", "multi_zstd", "multi_v2s2", "platforms", "python"])
 def test_skopeo_inspects_every_image(registry, key):
     ref = registry.images[key]
     info = json.loads(run_skopeo("inspect", "--tls-verify=false", "docker://" + ref))
@@ -74,6 +74,7 @@ def test_image_references(registry):
         "multi_zstd": addr + "/test/multi:zstd",
         "multi_v2s2": addr + "/test/multi-v2s2:latest",
         "platforms": addr + "/test/platforms:latest",
+        "python": addr + "/test/python:latest",
     }
 
 
@@ -164,10 +165,25 @@ def test_platforms_is_an_index(registry):
         assert tar.extractfile("etc/platform").read() == arch.encode() + b"\n"
 
 
+def test_python_is_debian_with_python3(registry):
+    """An Ansible target: the Debian base layer (shared with multi) plus python3."""
+    manifest = _raw(registry.images["python"])
+    assert len(manifest["layers"]) == 2
+    assert manifest["layers"][0]["digest"] == _raw(registry.images["multi"])["layers"][0]["digest"]
+    names = {m.name: m for m in _layer_tar(registry, manifest["layers"][1]["digest"])}
+    assert names["usr/bin/python3"].issym() and names["usr/bin/python3.11"].isfile()
+    assert "usr/lib/python3.11/json/__init__.py" in names
+    assert not any(name.startswith(("var/lib/apt/lists/", "usr/share/man/")) for name in names)
+    assert "etc/resolv.conf" not in names
+    config = json.loads(run_skopeo("inspect", "--config", "--tls-verify=false", "docker://" + registry.images["python"]))
+    assert config["config"]["Cmd"] == ["/bin/bash"]
+    assert config["config"]["Labels"]["org.strata.test"] == "python"
+
+
 def test_layout_has_every_tag(registry):
     with open(os.path.join(registry.layout, "index.json")) as f:
         tags = {m["annotations"]["org.opencontainers.image.ref.name"] for m in json.load(f)["manifests"]}
-    assert {"busybox", "multi", "multi-zstd", "platforms", "platform-amd64", "platform-arm64"} <= tags
+    assert {"busybox", "multi", "multi-zstd", "platforms", "platform-amd64", "platform-arm64", "python"} <= tags
 
 
 def test_oci_writer_crafted_image_round_trips(registry, tmp_path):
