@@ -8,13 +8,20 @@ export DEBIAN_FRONTEND=noninteractive
 
 pkgs="python3 python3-venv python3-pip git ca-certificates curl docker-registry skopeo umoci podman
 runc crun busybox-static debootstrap zstd attr iproute2 hyperfine uidmap conmon
-containernetworking-plugins netavark iptables apache2-utils"
+containernetworking-plugins netavark iptables apache2-utils openssh-server"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
   echo "[setup] apt-get install$missing" >&2
+  # The tests start their own registries and sshds: keep the packages' services from starting
+  # (docker-registry on :5000, sshd on :22) on a host whose init would start them.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
