@@ -31,14 +31,20 @@ def commands(ref, scratch):
             subprocess.run(["sync"], check=True)
         return prepare
 
+    layout, bundle = os.path.join(scratch, "layout"), os.path.join(scratch, "umoci-bundle")
+    subprocess.run(["skopeo", "copy", "-q", "--src-tls-verify=false", "docker://" + ref, "oci:%s:img" % layout],
+                   check=True)
     return {
         "strata": ([common.python(), "-c", code], {"PYTHONPATH": common.collections_path(scratch)},
                    fresh(strata_root)),
+        # umoci: extraction alone, from a local OCI layout (no download): what unpacking costs elsewhere
+        "umoci unpack (extraction only)": (["umoci", "unpack", "--image", layout + ":img", bundle], {},
+                                           fresh(bundle)),
         "podman pull": (["podman", "--root", podman_root, "--runroot", podman_root + "-run", "--storage-driver",
                          "overlay", "pull", "-q", "--tls-verify=false", ref], {}, fresh(podman_root, podman_root + "-run")),
         "skopeo copy (download only)": (["skopeo", "copy", "-q", "--src-tls-verify=false", "docker://" + ref,
                                          "oci:%s:img" % skopeo_dir], {}, fresh(skopeo_dir)),
-    }, [strata_root, podman_root, podman_root + "-run", skopeo_dir]
+    }, [strata_root, podman_root, podman_root + "-run", skopeo_dir, layout, bundle]
 
 
 def measure(runs, tmpfs, image="multi", scratch="/var/tmp/strata-bench"):

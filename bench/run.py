@@ -101,8 +101,10 @@ def report(sections, ratios, mode, charted, seconds):
              "or faster). The whole run took %.0f s." % (time.strftime("%Y-%m-%d"), mode, seconds))
     lines = ["# Performance", "", intro, "", "| machine | |", "|---|---|"]
     lines += ["| %s | %s |" % row for row in machine()]
-    lines += ["", "Docker's daemon is not run by these benchmarks; crun refuses this host's hybrid cgroup layout "
-              "(runc is used by both sides).", "", "## Ratios", "", "| benchmark | peer | strata / peer |", "|---|---|---|"]
+    lines += ["", "Peers: podman and skopeo beside every figure; umoci (extraction only) beside the pull and runc on a "
+              "prepared bundle beside the start, as lower bounds no engine can beat. Docker's daemon is not run here "
+              "(the peers' measurements in the brief have it); crun refuses this host's hybrid cgroup layout, so both "
+              "sides use runc.", "", "## Ratios", "", "| benchmark | peer | strata / peer |", "|---|---|---|"]
     lines += ["| %s | %s | %.2f%s |" % (title.split(" (")[0], tool, ratio, " ✓" if ratio <= 1.0 else "")
               for title, tool, ratio in ratios]
     if charted:

@@ -33,11 +33,29 @@ sys.exit(code)
 """
 
 
+def runc_bundle(ref, scratch):
+    """The image unpacked by umoci, its config made to run ``true`` without a terminal: the
+    runtime's own cost, what any engine adds its work to."""
+    layout, bundle = os.path.join(scratch, "runc-layout"), os.path.join(scratch, "runc-bundle")
+    subprocess.run(["skopeo", "copy", "-q", "--src-tls-verify=false", "docker://" + ref, "oci:%s:img" % layout],
+                   check=True)
+    subprocess.run(["umoci", "unpack", "--image", layout + ":img", bundle], check=True, capture_output=True)
+    path = os.path.join(bundle, "config.json")
+    with open(path) as f:
+        config = json.load(f)
+    config["process"].update(args=["/bin/true"], terminal=False)
+    with open(path, "w") as f:
+        json.dump(config, f)
+    return bundle
+
+
 def commands(ref, scratch):
     root, env, podman, penv = common.stores_with(ref, scratch)
     script = common.script(scratch, "strata_run.py", STRATA_RUN)
     table = {
         "strata --network none": ([common.python(), script, root, ref, "none", "bench"], env, None),
+        "runc run of a prepared bundle (no engine)": (["runc", "--root", os.path.join(scratch, "runc-state"), "run",
+                                                       "--bundle", runc_bundle(ref, scratch), "bench-runc"], {}, None),
         "podman run --rm --network none": (podman + ["run", "--rm", "--runtime", "runc", "--network", "none",
                                                      ref, "true"], penv, None),
         "strata (bridge)": ([common.python(), script, root, ref, "bridge", "bench"], env, None),
@@ -55,7 +73,8 @@ def measure(runs, tmpfs, scratch="/var/tmp/strata-bench-start"):
             common.podman_reset(podman, penv)
             common.wipe([root])
     title = "Start latency, `run --rm busybox true` (%s, %d interleaved runs)" % ("tmpfs" if tmpfs else "ext4", runs)
-    return [(title, times, lambda name: "strata --network none" if "none" in name else "strata (bridge)")]
+    return [(title, times, lambda name: "strata --network none" if "none" in name or "runc" in name
+             else "strata (bridge)")]
 
 
 def main():
