@@ -13,6 +13,9 @@ its exit after the container is gone.
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
 
 import common
 
