@@ -5,6 +5,7 @@ podman configuration, interleaved timing and the markdown table."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import resource
 import shutil
@@ -84,10 +85,20 @@ def podman_reset(argv, env):
 
 
 def wipe(paths):
+    """Remove store roots and scratch dirs, with what an engine left for them outside: the OCI
+    runtime's state dir under /run/strata, and the bridge once no container uses it."""
     for path in paths:
         if os.path.isdir(path):
             subprocess.run(["umount", "-R", "-l", path], stderr=subprocess.DEVNULL, check=False)
             shutil.rmtree(path, ignore_errors=True)
+        state = os.path.join("/run/strata", "runtime-" + hashlib.sha256(path.encode()).hexdigest()[:16])
+        if os.path.isdir(state) and not os.listdir(state):
+            os.rmdir(state)
+    if os.path.isdir("/run/strata") and not os.listdir("/run/strata"):
+        os.rmdir("/run/strata")
+    netns = os.listdir("/var/run/netns") if os.path.isdir("/var/run/netns") else []
+    if os.path.exists("/sys/class/net/strata0") and not [n for n in netns if n.startswith("strata-")]:
+        subprocess.run(["ip", "link", "del", "strata0"], stderr=subprocess.DEVNULL, check=False)
 
 
 def time_once(cmd, env=None, prepare=None):
