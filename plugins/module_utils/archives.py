@@ -12,7 +12,6 @@ image record or name is written.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -38,16 +37,12 @@ def save_images(store, matches, fmt):
     images = []
     for image_id, names in matches:
         record = store.images.get(image_id)
-        layers = [(layer["diff_id"], _layer_size(store, layer["chain_id"]), _opener(store, layer["chain_id"]))
+        layers = [(layer["diff_id"], store.layers.size(layer["chain_id"]), _opener(store, layer["chain_id"]))
                   for layer in record["layers"]]
         tags = [reference.parse(name).familiar for name in names] if fmt == "docker-archive" else \
             [reference.parse(name).tagged_name for name in names]
         images.append(SaveImage(store.blobs.get(image_id), image_id, tags, layers))
     return images
-
-
-def _layer_size(store, chain_id):
-    return int(store.layers.meta(chain_id)["size"])
 
 
 def _opener(store, chain_id):
@@ -99,17 +94,17 @@ def write_file(path, write, check_mode=False, work=None):
     if not os.path.isdir(directory):
         raise InvalidSpec("the directory of %s does not exist" % path, path=path)
     if check_mode:
-        sink = _HashingSink()
+        sink = _digest.HashingWriter()
         write(sink)
-        return _digest_of_file(path) != sink.hexdigest()
+        return _digest_of_file(path) != sink.digest()
     tmp = os.path.join(directory, ".%s.tmp%d" % (os.path.basename(path), os.getpid()))
     try:
         with open(tmp, "wb") as handle:
-            sink = _HashingSink(handle)
+            sink = _digest.HashingWriter(handle)
             write(sink)
             handle.flush()
             os.fsync(handle.fileno())
-        if _digest_of_file(path) == sink.hexdigest():
+        if _digest_of_file(path) == sink.digest():
             os.unlink(tmp)
             return False
         os.rename(tmp, path)
@@ -120,28 +115,14 @@ def write_file(path, write, check_mode=False, work=None):
         raise
 
 
-class _HashingSink:
-    def __init__(self, target=None):
-        self.target, self.hash = target, hashlib.sha256()
-
-    def write(self, data):
-        self.hash.update(data)
-        if self.target is not None:
-            self.target.write(data)
-        return len(data)
-
-    def hexdigest(self):
-        return self.hash.hexdigest()
-
-
 def _digest_of_file(path):
     if not os.path.isfile(path):
         return None
-    digest = hashlib.sha256()
+    sink = _digest.HashingWriter()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+            sink.write(chunk)
+    return sink.digest()
 
 
 # ---------------------------------------------------------------- load
@@ -168,7 +149,7 @@ def store_image(store, image, made):
     for i, layer in enumerate(image.layers):
         if store.layers.ensure(chains[i], diff_ids[i], chains[i - 1] if i else None, _extractor(layer, diff_ids[i])):
             made.append(chains[i])
-        layers.append({"diff_id": diff_ids[i], "chain_id": chains[i], "size": _layer_size(store, chains[i])})
+        layers.append({"diff_id": diff_ids[i], "chain_id": chains[i], "size": store.layers.size(chains[i])})
     return image_writer.record_image(store, json.loads(image.config_bytes), layers, exact_bytes=image.config_bytes)
 
 
@@ -203,9 +184,8 @@ def tar_to_layer(store, tar_path, work):
         kind = compression.detect("", raw.read(8))
         raw.seek(0)
         reader = compression.decompressing_reader(raw, kind)
-        digest = hashlib.sha256()
         with open(plain, "wb") as out:
+            sink = _digest.HashingWriter(out)
             for chunk in iter(lambda: reader.read(CHUNK), b""):
-                digest.update(chunk)
-                out.write(chunk)
-    return plain, "sha256:" + digest.hexdigest()
+                sink.write(chunk)
+    return plain, sink.digest()

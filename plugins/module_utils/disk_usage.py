@@ -18,7 +18,7 @@ def report(store):
     for record in records:
         for layer in record["layers"]:
             users.setdefault(layer["chain_id"], set()).add(record["id"])
-    sizes = {chain: _layer_size(store, chain) for chain in users}
+    sizes = {chain: image_view.layer_size(store, chain) for chain in users}
     containers = ContainerStore(os.path.join(store.root, "containers")).all()
     images = []
     for record in records:
@@ -32,10 +32,3 @@ def report(store):
     needed = {c for c, ids in users.items() if ids & in_use}
     return {"images": images, "total_size": sum(sizes.values()), "layers": len(sizes),
             "reclaimable": sum(s for c, s in sizes.items() if c not in needed)}
-
-
-def _layer_size(store, chain_id):
-    try:
-        return int(store.layers.meta(chain_id).get("size") or 0)
-    except Exception:  # a layer missing from the store counts as nothing  # pylint: disable=broad-except
-        return 0

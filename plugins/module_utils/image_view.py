@@ -8,7 +8,7 @@ import json
 import re
 from datetime import datetime, timezone
 
-from ._errors import InvalidSpec
+from ._errors import Corrupt, InvalidSpec
 from .oci import digest as _digest
 from .oci import reference
 
@@ -28,7 +28,7 @@ def view(store, refs, record):
     tags = sorted(n for n, i in refs["tags"].items() if i == record["id"])
     digests = set(record.get("repo_digests", [])) | {n for n, i in refs["digests"].items() if i == record["id"]}
     config = json.loads(store.blobs.get(record["config_digest"]))
-    layer_sizes = [_layer_size(store, layer["chain_id"]) for layer in record["layers"]]
+    layer_sizes = [layer_size(store, layer["chain_id"]) for layer in record["layers"]]
     return {
         "id": record["id"],
         "short_id": _digest.hex_of(record["id"])[:12],
@@ -53,10 +53,10 @@ def view(store, refs, record):
     }
 
 
-def _layer_size(store, chain_id):
+def layer_size(store, chain_id):
     try:
-        return int(store.layers.meta(chain_id).get("size") or 0)
-    except Exception:  # a missing layer shows as 0; the integrity check reports it
+        return store.layers.size(chain_id)
+    except Corrupt:  # a missing layer shows as 0; the integrity check reports it
         return 0
 
 

@@ -123,7 +123,7 @@ class Pusher:
         """The layer's tar, compressed deterministically into ``work``: (path, {digest, size})."""
         path = os.path.join(work, "%s.%s" % (_digest.hex_of(chain_id), kind))
         with open(path, "wb") as raw:
-            sink = _Hashing(raw)
+            sink = _digest.HashingWriter(raw)
             if kind == "gzip":
                 with gzip.GzipFile(filename="", mode="wb", fileobj=sink, mtime=0, compresslevel=6) as packed:
                     tarsplit.reassemble(self.store.layers.split_path(chain_id), self.store.layers.diff_path(chain_id),
@@ -133,7 +133,7 @@ class Pusher:
                 tarsplit.reassemble(self.store.layers.split_path(chain_id), self.store.layers.diff_path(chain_id),
                                     writer)
                 writer.close()
-        return path, {"digest": "sha256:" + sink.hash.hexdigest(), "size": sink.size}
+        return path, {"digest": sink.digest(), "size": sink.size}
 
     # ------------------------------------------------------------------ the manifest
     def _put_manifest(self, data, media_type):
@@ -150,20 +150,6 @@ class Pusher:
             if pushed != digest:
                 raise RegistryError("the registry stored manifest %s as %s" % (digest, pushed))
         return digest
-
-
-class _Hashing:
-    def __init__(self, target):
-        import hashlib  # pylint: disable=import-outside-toplevel
-        self.target, self.hash, self.size = target, hashlib.sha256(), 0
-
-    def write(self, data):
-        self.hash.update(data)
-        self.size += len(data)
-        return self.target.write(data)
-
-    def flush(self):
-        self.target.flush()
 
 
 def _pulled_compression(layer):

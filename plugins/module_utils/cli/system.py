@@ -124,7 +124,7 @@ def _measure(service):
     image_layers = {layer["chain_id"] for r in store.image_records() for layer in r["layers"]}
     cached = {((cache.get(k) or {}).get("layer") or {}).get("chain_id") for k in cache.entries()} - image_layers - {None}
     facts["cache_entries"] = len(cache.entries())
-    facts["cache_size"] = sum(int(store.layers.meta(c).get("size") or 0) for c in cached if store.layers.exists(c))
+    facts["cache_size"] = sum(store.layers.size(c) for c in cached if store.layers.exists(c))
     return facts
 
 

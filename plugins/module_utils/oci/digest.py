@@ -88,3 +88,25 @@ class VerifyingReader:
             raise DigestMismatch("%s content does not match its digest: expected %s, got %s"
                                  % (self.what, self.expected, self.digest), digest=self.expected, actual=self.digest)
         return self.digest
+
+
+class HashingWriter:
+    """A file-like sink that hashes (sha256) and counts what is written, passing it on to
+    ``target`` when there is one: the writing counterpart of VerifyingReader."""
+
+    def __init__(self, target=None):
+        self.target, self.hash, self.size = target, hashlib.sha256(), 0
+
+    def write(self, data):
+        self.hash.update(data)
+        self.size += len(data)
+        if self.target is not None:
+            self.target.write(data)
+        return len(data)
+
+    def flush(self):
+        if self.target is not None:
+            self.target.flush()
+
+    def digest(self):
+        return "sha256:" + self.hash.hexdigest()

@@ -7,7 +7,6 @@ work directories of dead processes); the rest is reported for a person to act on
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 from .._errors import EngineError
@@ -15,16 +14,6 @@ from ..layer import tarsplit
 from ..oci import digest as _digest
 from . import tempdirs
 from .fsutil import read_json
-
-
-class _HashSink:
-    def __init__(self):
-        self.hash, self.size = hashlib.sha256(), 0
-
-    def write(self, data):
-        self.hash.update(data)
-        self.size += len(data)
-        return len(data)
 
 
 def check(store, repair=False, deep=True):
@@ -70,12 +59,12 @@ def _check_layer(store, chain_id, deep, repair, problem):
     try:
         if not tarsplit.is_reproducible(store.layers.split_path(chain_id)):
             return  # nothing to compare with: its tar was not recorded byte for byte
-        sink = _HashSink()
+        sink = _digest.HashingWriter()
         tarsplit.reassemble(store.layers.split_path(chain_id), store.layers.diff_path(chain_id), sink)
     except (EngineError, OSError) as exc:
         problem("layer", chain_id, "its content cannot be read back: %s" % exc)
         return
-    actual = "sha256:" + sink.hash.hexdigest()
+    actual = sink.digest()
     if actual != meta.get("diff_id"):
         problem("layer", chain_id, "its content changed: diff_id %s, expected %s" % (actual, meta.get("diff_id")))
 

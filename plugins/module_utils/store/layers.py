@@ -46,6 +46,10 @@ class LayerStore:
             raise Corrupt("layer %s is missing from the store" % chain_id, chain_id=chain_id)
         return meta
 
+    def size(self, chain_id):
+        """The layer's tar size in bytes (Corrupt when the layer is not in the store)."""
+        return int(self.meta(chain_id).get("size") or 0)
+
     def all(self):
         return ["sha256:" + n for n in os.listdir(self.directory) if not n.startswith(".")]
 
