@@ -39,11 +39,16 @@ def umount(target, flags=0):
     _check(libc().umount2(target.encode(), flags), "umount %s" % target)
 
 
+def unescape_mount_field(field):
+    """A path as /proc/self/mountinfo writes it (space, tab, newline and backslash octal-escaped)."""
+    return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\")
+
+
 def is_mountpoint(path):
     try:
         with open("/proc/self/mountinfo") as f:
             real = os.path.realpath(path)
-            return any(line.split()[4] == real for line in f)
+            return any(unescape_mount_field(line.split()[4]) == real for line in f)
     except OSError:
         return False
 

@@ -14,6 +14,7 @@ import os
 import signal as signals
 import time
 
+from .. import _linux
 from .._errors import ContainerError, InvalidSpec, InvalidState
 
 ROOT = "/sys/fs/cgroup"
@@ -43,10 +44,6 @@ def detect(root=ROOT):
     return "v2" if os.path.exists(os.path.join(root, "cgroup.controllers")) else "v1"
 
 
-def _unescape(field):
-    return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\")
-
-
 def hierarchies(root=ROOT, mountinfo="/proc/self/mountinfo"):
     """{mountpoint: set of super options} of the cgroup mounts right under ``root``, one per hierarchy."""
     found, seen = {}, set()
@@ -54,7 +51,7 @@ def hierarchies(root=ROOT, mountinfo="/proc/self/mountinfo"):
         for line in handle:
             fields = line.split()
             tail = fields[fields.index("-") + 1:]
-            point = _unescape(fields[4])
+            point = _linux.unescape_mount_field(fields[4])
             # runc joins <root>/<basename of the mount>: only direct children of root count.
             if tail[0] not in ("cgroup", "cgroup2") or os.path.dirname(point) != root.rstrip("/"):
                 continue

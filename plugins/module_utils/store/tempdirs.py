@@ -75,7 +75,7 @@ def mounts_under(path):
     prefix = os.path.realpath(path).rstrip("/") + "/"
     try:
         with open("/proc/self/mountinfo", encoding="utf-8") as handle:
-            points = [_unescape(line.split()[4]) for line in handle]
+            points = [_linux.unescape_mount_field(line.split()[4]) for line in handle]
     except OSError:
         return []
     return sorted((p for p in points if p.startswith(prefix)), key=len, reverse=True)
@@ -88,10 +88,6 @@ def _undo_mounts(path):
             _linux.umount(point, _linux.MNT_DETACH)
         except OSError:
             pass
-
-
-def _unescape(field):
-    return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\")
 
 
 def _abandoned(path):
