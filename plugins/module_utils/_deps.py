@@ -38,8 +38,7 @@ def need_zstandard():
 
 
 def need_pyroute2():
-    """pyroute2's IPRoute, netns and NetlinkError, for the bridge network."""
-    _load("pyroute2", "to set up container networks")
-    return (_load("pyroute2.iproute", "to set up container networks"),
+    """pyroute2 (IPRoute, NetNS), its netns module and its NetlinkError, for the bridge network."""
+    return (_load("pyroute2", "to set up container networks"),
             _load("pyroute2.netns", "to set up container networks"),
             _load("pyroute2.netlink.exceptions", "to set up container networks"))

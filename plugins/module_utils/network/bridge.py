@@ -25,8 +25,14 @@ IP_FORWARD = "/proc/sys/net/ipv4/ip_forward"
 
 def _need():
     """(IPRoute, netns, NetlinkError), imported on first use (pyroute2 takes 0.1 s to import)."""
-    iproute, netns_module, exceptions = need_pyroute2()
-    return iproute.IPRoute, netns_module, exceptions.NetlinkError
+    pyroute2, netns_module, exceptions = need_pyroute2()
+    return pyroute2.IPRoute, netns_module, exceptions.NetlinkError
+
+
+def _in_netns(netns_name):
+    """A netlink socket in the named netns, never creating it (flags=0). NetNS, not
+    IPRoute(netns=...): Debian 12's pyroute2 0.7 has only NetNS."""
+    return need_pyroute2()[0].NetNS(netns_name, flags=0)
 
 
 def netns_path(netns_name):
@@ -78,7 +84,7 @@ def _ensure_link(ipr, name):
 
 def _ensure_addr(ipr, index, address, prefix):
     for msg in ipr.get_addr(index=index, family=2):
-        if msg.get("address") == address and msg["prefixlen"] == prefix:
+        if msg.get_attr("IFA_ADDRESS") == address and msg["prefixlen"] == prefix:
             return False
     ipr.addr("add", index=index, address=address, prefixlen=prefix)
     return True
@@ -149,8 +155,7 @@ def _plug(ipr, veth, netns_name, master):
 
 
 def _configure_inside(netns_name, address, gateway):
-    IPRoute = _need()[0]
-    with IPRoute(netns=netns_name, flags=0) as ns:
+    with _in_netns(netns_name) as ns:
         ns.link("set", index=_index(ns, "lo"), state="up")
         eth0 = _index(ns, "eth0")
         ns.addr("add", index=eth0, address=address[0], prefixlen=address[1])
@@ -177,20 +182,19 @@ def disconnect(container_id, netns_name):
 
 def inspect(netns_name):
     """{"ip", "prefix", "mac", "gateway"} of eth0 in the netns; None if the netns is gone."""
-    IPRoute = _need()[0]
     if not os.path.exists(netns_path(netns_name)):
         return None
-    # flags=0: pyroute2's default (O_CREAT) would create a missing netns
-    with IPRoute(netns=netns_name, flags=0) as ns:
+    with _in_netns(netns_name) as ns:
         index = _index(ns, "eth0")
         if index is None:
             return {"ip": None, "prefix": None, "mac": None, "gateway": None}
-        mac = ns.get_links(index)[0].get("address")
+        # attributes by their full names: pyroute2 0.7 (Debian 12) resolves no short ones
+        mac = ns.get_links(index)[0].get_attr("IFLA_ADDRESS")
         addrs = list(ns.get_addr(index=index, family=2))
-        routes = [r for r in ns.get_routes(family=2) if r["dst_len"] == 0 and r.get("gateway")]
+        routes = [r for r in ns.get_routes(family=2) if r["dst_len"] == 0 and r.get_attr("RTA_GATEWAY")]
     first = addrs[0] if addrs else None
-    return {"ip": first.get("address") if first else None, "prefix": first["prefixlen"] if first else None,
-            "mac": mac, "gateway": routes[0].get("gateway") if routes else None}
+    return {"ip": first.get_attr("IFA_ADDRESS") if first else None, "prefix": first["prefixlen"] if first else None,
+            "mac": mac, "gateway": routes[0].get_attr("RTA_GATEWAY") if routes else None}
 
 
 def _quiet(method, *args, **kwargs):
