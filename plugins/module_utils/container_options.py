@@ -152,8 +152,9 @@ NORMALIZERS = {
     "stop_signal": _text("stop_signal"),
     "stop_timeout": _non_negative("stop_timeout"),
     "read_only": bool,
+    "privileged": bool,
 }
-DEFAULTS = {"network_mode": "bridge", "restart_policy": "no", "read_only": False, "labels": {}, "mounts": [],
+DEFAULTS = {"network_mode": "bridge", "restart_policy": "no", "read_only": False, "privileged": False, "labels": {}, "mounts": [],
             "published_ports": [], "memory": None, "cpus": None, "pids_limit": None, "stop_timeout": None}
 
 

@@ -50,6 +50,7 @@ def view(containers, record):
             "cpus": options.get("cpus", 0),
             "pids_limit": options.get("pids_limit", 0),
             "read_only": options.get("read_only", False),
+            "privileged": options.get("privileged", False),
         },
         "network": _network(record, status),
         "mounts": [{"type": m["type"], "source": m["source"], "destination": m["target"], "rw": not m["read_only"]}

@@ -178,6 +178,16 @@ options:
     description:
       - Mount the container's root filesystem read-only.
     type: bool
+  privileged:
+    description:
+      - As C(docker run --privileged), for containers that manage the kernel's objects
+        themselves, such as a container engine inside the container, or a host role
+        tested with molecule. Every capability, no seccomp filter, every device allowed by the
+        devices cgroup, nothing of C(/proc) masked or read-only, C(/sys) and its cgroups
+        writable, C(no_new_privs) unset.
+      - The host's device nodes are not copied into the container's C(/dev), unlike Docker's.
+      - Changing it recreates the container.
+    type: bool
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -272,6 +282,7 @@ CONTAINER_OPTIONS = {
     "stop_signal": {"type": "str"},
     "stop_timeout": {"type": "int"},
     "read_only": {"type": "bool"},
+    "privileged": {"type": "bool"},
 }
 
 

@@ -86,7 +86,7 @@ container:
       type: dict
       returned: always
     host_config:
-      description: C(network_mode), C(restart_policy), C(memory), C(cpus), C(pids_limit), C(read_only).
+      description: C(network_mode), C(restart_policy), C(memory), C(cpus), C(pids_limit), C(read_only), C(privileged).
       type: dict
       returned: always
     network:

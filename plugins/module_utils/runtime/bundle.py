@@ -246,7 +246,7 @@ def _mounts(options):
     for target in targets:
         if targets.count(target) > 1:
             raise InvalidSpec("two mounts on %s" % target)
-    defaults = hardening.default_mounts(options.get("network_namespace") == "host")
+    defaults = hardening.default_mounts(options.get("network_namespace") == "host", bool(options.get("privileged")))
     user.sort(key=lambda m: m["destination"].count("/"))
     return [m for m in defaults if m["destination"] not in targets] + user
 
@@ -272,11 +272,16 @@ def make_spec(image_config, options, rootfs):
     merged = merged_config(image_config, options)
     uid, gid, groups = parse_user(merged["user"], rootfs)
     network = _network(options)
-    caps = hardening.capabilities()
+    privileged = bool(options.get("privileged"))
+    caps = hardening.capabilities(privileged)
     linux = {"namespaces": hardening.namespaces(network), "maskedPaths": list(hardening.MASKED_PATHS),
              "readonlyPaths": list(hardening.READONLY_PATHS), "devices": [],
              "resources": hardening.resources(options), "sysctl": hardening.sysctls(network),
              "seccomp": seccomp.default_profile(caps["bounding"])}
+    if privileged:
+        # docker run --privileged: no seccomp filter, nothing of /proc hidden or read-only
+        del linux["seccomp"]
+        linux["maskedPaths"], linux["readonlyPaths"] = [], []
     cgroups_path = options.get("cgroups_path")
     if cgroups_path is not None:
         if not isinstance(cgroups_path, str) or not cgroups_path:
@@ -286,7 +291,7 @@ def make_spec(image_config, options, rootfs):
                "user": {"uid": uid, "gid": gid, "additionalGids": groups},
                "args": merged["args"], "env": merged["env"], "cwd": merged["working_dir"],
                "capabilities": caps, "rlimits": hardening.rlimits(),
-               "noNewPrivileges": True, "oomScoreAdj": 0}
+               "noNewPrivileges": not privileged, "oomScoreAdj": 0}
     return {"ociVersion": OCI_VERSION, "process": process,
             "root": {"path": rootfs, "readonly": bool(options.get("read_only", False))},
             "hostname": merged["hostname"], "mounts": _mounts(options),

@@ -20,6 +20,16 @@ DEFAULT_CAPABILITIES = [
     "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
 ]
 
+# Every capability by number (linux/capability.h), for a privileged container.
+ALL_CAPABILITY_NAMES = [
+    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP",
+    "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER",
+    "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
+    "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP",
+    "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF",
+    "CHECKPOINT_RESTORE",
+]
+
 # Kernel interfaces that leak host facts or let a container poke hardware: hidden...
 MASKED_PATHS = [
     "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
@@ -37,14 +47,16 @@ CPU_PERIOD = 100000
 NOFILE_MAX = 1048576
 
 
-def default_mounts(host_network=False):
-    """The filesystems every container gets, in mount order."""
+def default_mounts(host_network=False, privileged=False):
+    """The filesystems every container gets, in mount order; /sys and its cgroups are
+    writable only in a privileged container."""
+    access = "rw" if privileged else "ro"
     sysfs = {"destination": "/sys", "type": "sysfs", "source": "sysfs",
-             "options": ["ro"] + NOSUID_NOEXEC_NODEV}
+             "options": [access] + NOSUID_NOEXEC_NODEV}
     if host_network:
         # sysfs can only be mounted from within a network namespace one owns: bind the host's.
         sysfs = {"destination": "/sys", "type": "bind", "source": "/sys",
-                 "options": ["rbind", "ro"] + NOSUID_NOEXEC_NODEV}
+                 "options": ["rbind", access] + NOSUID_NOEXEC_NODEV}
     return [
         {"destination": "/proc", "type": "proc", "source": "proc", "options": list(NOSUID_NOEXEC_NODEV)},
         {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
@@ -53,7 +65,7 @@ def default_mounts(host_network=False):
          "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]},
         sysfs,
         {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
-         "options": ["ro"] + NOSUID_NOEXEC_NODEV},
+         "options": [access] + NOSUID_NOEXEC_NODEV},
         {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue",
          "options": list(NOSUID_NOEXEC_NODEV)},
         {"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
@@ -70,8 +82,11 @@ def _dev(kind, major, minor, access="rwm", allow=True):
     return rule
 
 
-def device_rules():
-    """The devices cgroup: deny all, then allow the nodes runc creates in /dev (and pts)."""
+def device_rules(privileged=False):
+    """The devices cgroup: deny all, then allow the nodes runc creates in /dev (and pts);
+    a privileged container may use every device."""
+    if privileged:
+        return [{"allow": True, "access": "rwm"}]
     return [
         {"allow": False, "access": "rwm"},
         # Docker's fuse denial: before the wildcards, as cgroup v1 cannot punch holes in them.
@@ -91,10 +106,21 @@ def device_rules():
     ]
 
 
-def capabilities():
+def all_capabilities():
+    """The capabilities of our own bounding set, as ``podman run --privileged`` grants: a
+    container cannot get what its engine lacks (the runtime fails with EPERM)."""
+    try:
+        with open("/proc/self/status") as f:
+            bounding = int(next(line.split()[1] for line in f if line.startswith("CapBnd:")), 16)
+    except (OSError, StopIteration, ValueError):
+        return list(DEFAULT_CAPABILITIES)
+    return ["CAP_" + name for bit, name in enumerate(ALL_CAPABILITY_NAMES) if bounding & (1 << bit)]
+
+
+def capabilities(privileged=False):
     """Process capabilities: none inheritable or ambient (CVE-2022-24769), as Docker 20.10.14+."""
-    return {"bounding": list(DEFAULT_CAPABILITIES), "effective": list(DEFAULT_CAPABILITIES),
-            "permitted": list(DEFAULT_CAPABILITIES), "inheritable": []}
+    granted = all_capabilities() if privileged else DEFAULT_CAPABILITIES
+    return {"bounding": list(granted), "effective": list(granted), "permitted": list(granted), "inheritable": []}
 
 
 def namespaces(network=None):
@@ -145,7 +171,7 @@ def _cpu(cpus):
 
 def resources(options):
     """``linux.resources``: the device rules and the limits asked for."""
-    res = {"devices": device_rules()}
+    res = {"devices": device_rules(bool(options.get("privileged")))}
     memory = options.get("memory")
     if memory is not None:
         if _integer(memory, "memory") < MIN_MEMORY:

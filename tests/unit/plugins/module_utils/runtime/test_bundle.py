@@ -139,6 +139,28 @@ def test_spec_hardening_defaults(tmp_path):
     assert spec["root"]["readonly"] is False and "cgroupsPath" not in linux
 
 
+def test_spec_privileged(tmp_path):
+    """docker run --privileged: our own capabilities, no seccomp, nothing masked, /sys and its
+    cgroups writable, every device allowed, no_new_privs unset."""
+    linux_default = _spec(tmp_path)["linux"]
+    spec = _spec(tmp_path, privileged=True)
+    process, linux = spec["process"], spec["linux"]
+    with open("/proc/self/status") as f:
+        bounding = int(next(line.split()[1] for line in f if line.startswith("CapBnd:")), 16)
+    caps = process["capabilities"]
+    assert caps["bounding"] == caps["effective"] == caps["permitted"]
+    assert len(caps["bounding"]) == bin(bounding).count("1") > len(hardening.DEFAULT_CAPABILITIES)
+    assert "CAP_SYS_ADMIN" in caps["bounding"] and caps["inheritable"] == []
+    assert process["noNewPrivileges"] is False
+    assert "seccomp" not in linux and linux["maskedPaths"] == [] and linux["readonlyPaths"] == []
+    assert linux["resources"]["devices"] == [{"allow": True, "access": "rwm"}]
+    assert linux["namespaces"] == linux_default["namespaces"]  # still its own namespaces
+    mounts = {m["destination"]: m["options"] for m in spec["mounts"]}
+    assert "rw" in mounts["/sys"] and "rw" in mounts["/sys/fs/cgroup"] and "ro" not in mounts["/sys"]
+    default_mounts = {m["destination"]: m["options"] for m in _spec(tmp_path)["mounts"]}
+    assert "ro" in default_mounts["/sys"] and "ro" in default_mounts["/sys/fs/cgroup"]
+
+
 def test_spec_mounts(tmp_path):
     spec = _spec(tmp_path, read_only=True, mounts=[
         {"type": "bind", "source": "/data", "target": "/srv/data/", "read_only": True},
