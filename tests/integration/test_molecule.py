@@ -1,10 +1,10 @@
 # -*- coding: utf-8 -*-
-"""The strata.containers.strata connection plugin and the molecule scenario whose instances are
+"""The strata.containers.strata connection plugin and the molecule scenarios whose instances are
 our containers: ad hoc modules (setup, command, copy, fetch, with and without pipelining) run
 inside a running container of the rig's python image, files go through the container's mounts
 and respect its read-only root and its user, a missing or stopped container is unreachable;
-then ``molecule test`` of extensions/molecule/default (create, converge, idempotence, verify,
-destroy) leaves no container behind."""
+then ``molecule test`` of each scenario in extensions/molecule (default, host, app: create,
+converge, idempotence, verify, destroy) passes and leaves no container behind."""
 
 from __future__ import annotations
 
@@ -181,23 +181,38 @@ def test_missing_or_stopped_container_is_unreachable(target):
 
 
 # ------------------------------------------------------------------ molecule
+# scenario -> (an instance, the rig's image it runs); the scenario's own checks are its verify.yml
+SCENARIOS = {"default": ("strata-molecule-1", "python"), "host": ("strata-host-1", "strata_host"),
+             "app": ("strata-app-1", "strata_host")}
+
+
 @pytest.mark.skipif(shutil.which("molecule") is None, reason="molecule is not installed")
-def test_molecule_default_scenario(registry, container_root, tmp_path):
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_molecule_scenario(registry, container_root, tmp_path, scenario):
+    """``molecule test -s <scenario>``: default applies a test role to two instances of the
+    python image; host applies roles/host to a privileged instance of strata-host; app applies
+    roles/host and roles/app there, whose web server runs in a container in the instance."""
     env = _env(STRATA_REGISTRY=registry.addr, STRATA_ROOT=container_root,
                MOLECULE_EPHEMERAL_DIRECTORY=str(tmp_path / "molecule"), XDG_CACHE_HOME=str(tmp_path / "cache"))
     assert env.get("ANSIBLE_COLLECTIONS_PATH"), "tests/run.sh puts the collection on ANSIBLE_COLLECTIONS_PATH"
-    proc = subprocess.run(["molecule", "test", "-s", "default"], cwd=COLLECTION, env=env, capture_output=True,
+    proc = subprocess.run(["molecule", "test", "-s", scenario], cwd=COLLECTION, env=env, capture_output=True,
                           text=True, timeout=1200, check=False)
     output = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
     assert proc.returncode == 0, output[-6000:]
     for step in ("create", "converge", "idempotence", "verify", "destroy"):
-        assert re.search(r"default \S+ %s: Executed: Successful" % step, output), step
-    recaps = re.findall(r"(strata-molecule-\d)\s+: ok=\d+\s+changed=(\d+)", output)
-    # converge, idempotence (nothing changed), verify (the fetch), for each instance
-    assert [c for h, c in recaps if h == "strata-molecule-1"] == ["1", "0", "1"], recaps
+        assert re.search(r"%s \S+ %s: Executed: Successful" % (scenario, step), output), step
+    instance, image = SCENARIOS[scenario]
+    recaps = [int(c) for c in re.findall(r"%s\s+: ok=\d+\s+changed=(\d+)" % re.escape(instance), output)]
+    # converge, idempotence, verify: the first changes the instance, the second nothing
+    assert len(recaps) == 3 and recaps[0] > 0 and recaps[1] == 0, recaps
+    if scenario == "default":
+        assert recaps[2] == 1  # the fetch
+    if scenario == "app":
+        assert recaps[2] == 2  # the new config file and the handler's restart
 
     service = _service(container_root)
     assert service.containers.records.all() == []  # destroy left no container
-    assert service.engine.find_image(registry.images["python"])  # the image stays, as docker rmi is not destroy
+    assert service.engine.find_image(registry.images[image])  # the image stays, as docker rmi is not destroy
+    assert not (tmp_path / "molecule" / "stores").exists()  # nor the app instance's own store
     with open("/proc/self/mountinfo") as f:
-        assert not [line for line in f if " %s/" % container_root in line]
+        assert not [line for line in f if " %s/" % container_root in line or str(tmp_path) in line]

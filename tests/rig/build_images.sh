@@ -4,7 +4,7 @@
 # client) into a registry storage directory that each test session copies. Run as root.
 # Idempotent and cached: when the stamp is current a run only reads it (well under 2 s).
 #
-#   $CACHE/v$RIG_VERSION/oci/          the OCI layout, tags: busybox multi multi-zstd python
+#   $CACHE/v$RIG_VERSION/oci/          the OCI layout, tags: busybox multi multi-zstd python strata-host
 #                                      platform-amd64 platform-arm64 platforms (an index)
 #   $CACHE/v$RIG_VERSION/registry/     docker-registry storage holding rig/push_all.py IMAGES
 #   $CACHE/v$RIG_VERSION/images.done   the stamp: contains $RIG_VERSION
@@ -16,7 +16,7 @@
 # changes; bump BASE_VERSION when the debootstrap/slimming recipe changes.
 # Env: STRATA_TEST_CACHE (default /var/tmp/strata-test-cache), MIRROR (Debian mirror URL).
 set -euo pipefail
-RIG_VERSION=4
+RIG_VERSION=5
 BASE_VERSION=2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${STRATA_TEST_CACHE:-/var/tmp/strata-test-cache}
@@ -139,31 +139,48 @@ umoci unpack --image "$OCI:python" "$work/py" >/dev/null
 cp -a "$ROOTFS/." "$work/py/rootfs/"
 umoci repack --refresh-bundle --image "$OCI:python" \
   --history.created_by "debootstrap --variant=minbase bookworm (slimmed)" "$work/py"
+# apt-get install in a chroot of an unpacked rootfs. apt's lists and .debs live in the cache
+# (bind mounts in a private mount namespace, with /proc), so a rebuild only revalidates the
+# lists; the chroot shares the host's network for the mirror.
+apt_install() {   # ROOTFS LOG PACKAGE...
+  local R=$1 logfile=$2; shift 2
+  mkdir -p "$CACHE/apt/archives/partial" "$CACHE/apt/lists/partial"
+  cp /etc/resolv.conf "$R/etc/resolv.conf"
+  if ! unshare -m --propagation private sh -ec '
+      R=$1; A=$2; shift 2
+      mount --bind "$A/archives" "$R/var/cache/apt/archives"
+      mount --bind "$A/lists" "$R/var/lib/apt/lists"
+      mount -t proc proc "$R/proc"
+      apt="apt-get -q -o APT::Sandbox::User=root"
+      chroot "$R" $apt update
+      chroot "$R" env DEBIAN_FRONTEND=noninteractive $apt install -y --no-install-recommends "$@"' \
+        sh "$R" "$CACHE/apt" "$@" > "$logfile" 2>&1; then
+    tail -20 "$logfile" >&2; echo "apt-get install $* failed" >&2; exit 1
+  fi
+  rm -rf "$R/etc/resolv.conf" "$R"/var/cache/apt/*.bin "$R"/var/log/apt/* "$R"/var/log/*.log \
+         "$R"/var/cache/debconf/*-old "$R"/var/lib/dpkg/*-old
+}
 log "python: apt-get install python3 in a chroot (log: $CACHE/python-apt.log)"
-# apt's lists and .debs live in the cache (bind mounts in a private mount namespace, with /proc),
-# so a rebuild only revalidates the lists; the chroot shares the host's network for the mirror.
-mkdir -p "$CACHE/apt/archives/partial" "$CACHE/apt/lists/partial"
-cp /etc/resolv.conf "$work/py/rootfs/etc/resolv.conf"
-if ! unshare -m --propagation private sh -ec '
-    R=$1; A=$2
-    mount --bind "$A/archives" "$R/var/cache/apt/archives"
-    mount --bind "$A/lists" "$R/var/lib/apt/lists"
-    mount -t proc proc "$R/proc"
-    apt="apt-get -q -o APT::Sandbox::User=root"
-    chroot "$R" $apt update
-    chroot "$R" env DEBIAN_FRONTEND=noninteractive $apt install -y --no-install-recommends python3' \
-      sh "$work/py/rootfs" "$CACHE/apt" > "$CACHE/python-apt.log" 2>&1; then
-  tail -20 "$CACHE/python-apt.log" >&2; echo "apt-get install python3 failed" >&2; exit 1
-fi
 R=$work/py/rootfs
-rm -rf "$R/etc/resolv.conf" "$R"/var/cache/apt/*.bin "$R"/var/log/apt/* "$R"/var/log/*.log \
-       "$R"/var/cache/debconf/*-old "$R"/var/lib/dpkg/*-old
+apt_install "$R" "$CACHE/python-apt.log" python3
 chroot "$R" /usr/bin/python3 -c 'import json, shlex, zipfile' || { echo "python3 is broken in the image" >&2; exit 1; }
 umoci repack --refresh-bundle --image "$OCI:python" \
   --history.created_by "apt-get install --no-install-recommends python3" "$work/py"
 umoci config --image "$OCI:python" --config.cmd /bin/bash \
   --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --config.label org.strata.test=python
 rm -rf "$work/py"
+
+# ---------------------- strata-host: python + what roles/host installs (molecule's instances)
+log "strata-host: python + runc and the engine's libraries (log: $CACHE/strata-host-apt.log)"
+umoci unpack --image "$OCI:python" "$work/sh" >/dev/null
+R=$work/sh/rootfs
+apt_install "$R" "$CACHE/strata-host-apt.log" runc python3-requests python3-zstandard python3-pyroute2 iproute2 kmod python3-apt
+chroot "$R" /usr/bin/python3 -c 'import requests, zstandard, pyroute2' || { echo "strata-host lacks a library" >&2; exit 1; }
+umoci repack --refresh-bundle --image "$OCI:strata-host" \
+  --history.created_by "apt-get install --no-install-recommends runc python3-requests python3-zstandard python3-pyroute2 iproute2 kmod python3-apt" \
+  "$work/sh"
+umoci config --image "$OCI:strata-host" --config.label org.strata.test=strata-host
+rm -rf "$work/sh"
 
 # -------------------------------------------------------- platforms: an amd64 + arm64 index
 log "platforms: linux/amd64 (busybox + /etc/platform) and linux/arm64 (/etc/platform only)"

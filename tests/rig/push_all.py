@@ -30,6 +30,7 @@ IMAGES = {
     "multi_v2s2": "test/multi-v2s2:latest",
     "platforms": "test/platforms:latest",
     "python": "test/python:latest",
+    "strata_host": "test/strata-host:latest",
 }
 BLOB_CACHE = "/var/lib/containers/cache"
 ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
@@ -114,7 +115,8 @@ def main(out, oci):
     with Registry(data, workdir=os.path.join(out, "registry-run")) as reg:
         for key, tag, extra in (("busybox", "busybox", ()), ("multi", "multi", ()),
                                 ("multi_v2s2", "multi", ("--format", "v2s2")),
-                                ("platforms", "platforms", ("--all",)), ("python", "python", ())):
+                                ("platforms", "platforms", ("--all",)), ("python", "python", ()),
+                                ("strata_host", "strata-host", ())):
             log("%s -> %s" % (tag, IMAGES[key]))
             reg.push("%s:%s" % (oci, tag), IMAGES[key], *extra)
         _private_cache()  # forget the gzip blobs just pushed, or skopeo reuses them for zstd
