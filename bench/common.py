@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import os
 import resource
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -47,11 +48,16 @@ def collections_path(scratch):
     return base
 
 
+def nofile():
+    """Our hard RLIMIT_NOFILE: podman's default rlimits exceed what this VM grants root."""
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+
+
 def podman(scratch):
-    """podman with a private store and config: its default rlimits exceed what this VM grants root."""
+    """podman with a private store and config (PODMAN_CONF)."""
     conf = os.path.join(scratch, "containers.conf")
     with open(conf, "w") as f:
-        f.write(PODMAN_CONF % {"nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[1]})
+        f.write(PODMAN_CONF % {"nofile": nofile()})
     argv = ["podman", "--root", os.path.join(scratch, "podman"), "--runroot", os.path.join(scratch, "podman-run"),
             "--tmpdir", os.path.join(scratch, "podman-tmp"), "--network-config-dir",
             os.path.join(scratch, "podman-net"), "--storage-driver", "overlay"]
@@ -101,6 +107,44 @@ def wipe(paths):
         subprocess.run(["ip", "link", "del", "strata0"], stderr=subprocess.DEVNULL, check=False)
 
 
+def remove_empty_cgroups(parents=("strata", "libpod_parent")):
+    """The cgroup parents the engines made (ours and podman's cgroupfs manager), in every v1
+    hierarchy and on a cgroup2 mount, where nothing runs in them any more; rmdir refuses busy
+    ones, so a container still running elsewhere keeps its cgroup."""
+    for mount in sorted(os.listdir("/sys/fs/cgroup")) if os.path.isdir("/sys/fs/cgroup") else []:
+        for parent in parents:
+            top = os.path.join("/sys/fs/cgroup", mount, parent)
+            for directory, dummy, dummy in sorted(os.walk(top), key=lambda e: -len(e[0])):
+                try:
+                    os.rmdir(directory)
+                except OSError:
+                    pass
+
+
+def _iptables(table, *args):
+    proc = subprocess.run(["iptables", "-t", table] + list(args), capture_output=True, text=True, check=False)
+    return proc.stdout if proc.returncode == 0 else ""
+
+
+def netavark_chains():
+    """{table: the chains podman's netavark has made}: it keeps them after its last container."""
+    return {table: {line.split()[1] for line in _iptables(table, "-S").splitlines() if line.startswith("-N NETAVARK")}
+            for table in ("filter", "nat")}
+
+
+def remove_netavark_chains(before):
+    """The netavark chains made since ``before`` (a netavark_chains()), and the jumps into them."""
+    for table, chains in netavark_chains().items():
+        made = chains - before.get(table, set())
+        for line in _iptables(table, "-S").splitlines():
+            words = shlex.split(line)
+            if words[:1] == ["-A"] and words[1] not in made and words[-1] in made:
+                _iptables(table, "-D", *words[1:])
+        for verb in ("-F", "-X"):
+            for chain in made:
+                _iptables(table, verb, chain)
+
+
 def time_once(cmd, env=None, prepare=None):
     if prepare:
         prepare()
@@ -143,6 +187,12 @@ def scratch_area(path, tmpfs):
         if tmpfs:
             subprocess.run(["umount", "-l", path], check=False)
         shutil.rmtree(path, ignore_errors=True)
+
+
+def registry_data():
+    """The rig's registry storage (built first if needed), for a registry started elsewhere."""
+    rig.ensure_built()
+    return os.path.join(rig.build_dir(), "registry")
 
 
 @contextlib.contextmanager
