@@ -182,8 +182,8 @@ options:
     description:
       - As C(docker run --privileged), for containers that manage the kernel's objects
         themselves, such as a container engine inside the container, or a host role
-        tested with molecule. Every capability, no seccomp filter, every device allowed by the
-        devices cgroup, nothing of C(/proc) masked or read-only, C(/sys) and its cgroups
+        tested with molecule. Every capability the engine itself holds (its bounding set), no
+        seccomp filter, every device allowed by the devices cgroup, nothing of C(/proc) masked or read-only, C(/sys) and its cgroups
         writable, C(no_new_privs) unset.
       - The host's device nodes are not copied into the container's C(/dev), unlike Docker's.
       - Changing it recreates the container.

@@ -42,6 +42,7 @@ def register(add):
         cmd.add_argument("--entrypoint", help="overwrite the image's ENTRYPOINT")
         cmd.add_argument("-h", "--hostname", help="the container's host name")
         cmd.add_argument("--read-only", action="store_true", help="mount its root filesystem read-only")
+        cmd.add_argument("--privileged", action="store_true", help="give it extended privileges (see the container module)")
         cmd.add_argument("--stop-signal", help="signal that stops it")
         cmd.add_argument("--stop-timeout", type=int, help="seconds to wait for it to stop before killing it")
         cmd.add_argument("--pull", choices=("missing", "always", "never"), default="missing")
@@ -70,6 +71,7 @@ def container_params(args):
               "stop_signal": args.stop_signal, "stop_timeout": args.stop_timeout,
               "network_mode": "bridge" if args.network == "default" else args.network,
               "read_only": True if args.read_only else None,
+              "privileged": True if args.privileged else None,
               "env": {k: v for k, v in env.items() if v is not None} or None,
               "labels": {k: v or "" for k, v in key_values(args.label, "label", True).items()} or None,
               "published_ports": args.publish or None,
