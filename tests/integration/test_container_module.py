@@ -208,6 +208,36 @@ def test_isolation_seen_from_inside(registry, container_root):
     assert "crw" in inside("ls", "-l", "/dev/null") and not _exec(container_root, "iso", "ls", "/dev/sda")["rc"] == 0
 
 
+def test_privileged_seen_from_inside(registry, container_root):
+    """privileged: the engine's own capabilities, no seccomp, no_new_privs unset, nothing of /proc
+    or /sys masked or read-only; still its own namespaces (its sysctls are its own)."""
+    _ok(_container(container_root, "priv", image=registry.images["busybox"], command=["sleep", "1000"],
+                   network_mode="none", privileged=True, stop_timeout=0))
+
+    def inside(*argv):
+        return _ok(_exec(container_root, "priv", *argv))["stdout"]
+
+    status = dict(line.split(":\t", 1) for line in inside("cat", "/proc/1/status").splitlines() if ":\t" in line)
+    with open("/proc/self/status") as f:
+        ours = dict(line.split(":\t", 1) for line in f.read().splitlines() if ":\t" in line)
+    assert int(status["CapEff"], 16) == int(ours["CapBnd"], 16)
+    assert status["Seccomp"].strip() == "0" and status["NoNewPrivs"].strip() == "0"
+    assert inside("ls", "-A", "/sys/firmware") != ""  # not masked
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        host_range = f.read()
+    inside("sh", "-c", "echo '40000 40100' > /proc/sys/net/ipv4/ip_local_port_range")  # writable, its own netns
+    assert inside("cat", "/proc/sys/net/ipv4/ip_local_port_range").split() == ["40000", "40100"]
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        assert f.read() == host_range
+    inside("sh", "-c", "mkdir -p /mnt/t && mount -t tmpfs none /mnt/t && touch /mnt/t/x && umount /mnt/t")
+    info = _ok(run_module("container_info", {"name": "priv", "root": container_root}))["container"]
+    assert info["host_config"]["privileged"] is True
+    again = _ok(_container(container_root, "priv", image=registry.images["busybox"], command=["sleep", "1000"],
+                           network_mode="none", privileged=True, stop_timeout=0))
+    assert again["changed"] is False
+    _ok(_container(container_root, "priv", state="absent"))
+
+
 def test_bad_input_is_refused_and_changes_nothing(registry, container_root):
     image = registry.images["busybox"]
 

@@ -142,8 +142,8 @@ def test_spec_hardening_defaults(tmp_path):
 def test_spec_privileged(tmp_path):
     """docker run --privileged: our own capabilities, no seccomp, nothing masked, /sys and its
     cgroups writable, every device allowed, no_new_privs unset."""
-    linux_default = _spec(tmp_path)["linux"]
-    spec = _spec(tmp_path, privileged=True)
+    default = _spec(tmp_path)
+    spec = bundle.make_spec(NO_ENTRY, {"privileged": True}, default["root"]["path"])
     process, linux = spec["process"], spec["linux"]
     with open("/proc/self/status") as f:
         bounding = int(next(line.split()[1] for line in f if line.startswith("CapBnd:")), 16)
@@ -154,10 +154,10 @@ def test_spec_privileged(tmp_path):
     assert process["noNewPrivileges"] is False
     assert "seccomp" not in linux and linux["maskedPaths"] == [] and linux["readonlyPaths"] == []
     assert linux["resources"]["devices"] == [{"allow": True, "access": "rwm"}]
-    assert linux["namespaces"] == linux_default["namespaces"]  # still its own namespaces
+    assert linux["namespaces"] == default["linux"]["namespaces"]  # still its own namespaces
     mounts = {m["destination"]: m["options"] for m in spec["mounts"]}
     assert "rw" in mounts["/sys"] and "rw" in mounts["/sys/fs/cgroup"] and "ro" not in mounts["/sys"]
-    default_mounts = {m["destination"]: m["options"] for m in _spec(tmp_path)["mounts"]}
+    default_mounts = {m["destination"]: m["options"] for m in default["mounts"]}
     assert "ro" in default_mounts["/sys"] and "ro" in default_mounts["/sys/fs/cgroup"]
 
 
