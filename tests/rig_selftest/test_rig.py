@@ -75,6 +75,7 @@ def test_image_references(registry):
         "multi_v2s2": addr + "/test/multi-v2s2:latest",
         "platforms": addr + "/test/platforms:latest",
         "python": addr + "/test/python:latest",
+        "strata_host": addr + "/test/strata-host:latest",
     }
 
 
@@ -180,10 +181,25 @@ def test_python_is_debian_with_python3(registry):
     assert config["config"]["Labels"]["org.strata.test"] == "python"
 
 
+def test_strata_host_is_python_with_runc_and_the_engines_libraries(registry):
+    """Molecule's host and app instances: the python image's layers plus one of Debian packages."""
+    manifest = _raw(registry.images["strata_host"])
+    python_layers = [layer["digest"] for layer in _raw(registry.images["python"])["layers"]]
+    assert [layer["digest"] for layer in manifest["layers"]][:2] == python_layers and len(manifest["layers"]) == 3
+    names = {m.name: m for m in _layer_tar(registry, manifest["layers"][2]["digest"])}
+    for path in ("usr/sbin/runc", "usr/lib/python3/dist-packages/requests/__init__.py",
+                 "usr/lib/python3/dist-packages/zstandard/__init__.py",
+                 "usr/lib/python3/dist-packages/pyroute2/__init__.py", "usr/lib/python3/dist-packages/apt/__init__.py"):
+        assert path in names, path
+    assert not any(name.startswith("var/lib/apt/lists/") and names[name].isfile() for name in names)
+    assert "etc/resolv.conf" not in names
+
+
 def test_layout_has_every_tag(registry):
     with open(os.path.join(registry.layout, "index.json")) as f:
         tags = {m["annotations"]["org.opencontainers.image.ref.name"] for m in json.load(f)["manifests"]}
-    assert {"busybox", "multi", "multi-zstd", "platforms", "platform-amd64", "platform-arm64", "python"} <= tags
+    assert {"busybox", "multi", "multi-zstd", "platforms", "platform-amd64", "platform-arm64", "python",
+            "strata-host"} <= tags
 
 
 def test_oci_writer_crafted_image_round_trips(registry, tmp_path):

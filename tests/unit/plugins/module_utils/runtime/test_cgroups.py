@@ -201,7 +201,9 @@ def test_freeze_stops_progress_and_thaw_resumes(box):
     assert _proc_state(proc.pid) != "R"
     group.thaw()
     assert group.state() == "thawed"
-    assert _changes(counter)
+    # 10 s: once a CI run saw no progress within 5 s of a thaw, under load; say what it was
+    assert _changes(counter, timeout=10), "no progress after thaw: process state %s, cgroup state %s" % (
+        _proc_state(proc.pid), group.state())
 
 
 def test_pids_has_children_and_kill_all_ends_them(box):
