@@ -6,6 +6,7 @@ runtime state directories), removed when nothing uses them any more."""
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import signal
@@ -21,6 +22,7 @@ from ansible_collections.strata.containers.plugins.module_utils.network import b
 from ansible_collections.strata.containers.plugins.module_utils.runtime import oci
 
 CGROUP_PARENT = "/strata"
+PODMAN_CGROUP_PARENT = "/libpod_parent"  # podman's cgroupfs manager (tests/integration/podman.py)
 
 
 def remove_containers(root):
@@ -86,8 +88,10 @@ def another_root():
 
 @pytest.fixture(scope="session", autouse=True)
 def host_leftovers():
-    """After the session: the bridge, empty cgroup parents and runtime dirs go."""
+    """After the session: the bridge, empty cgroup parents (ours, and podman's cgroupfs parent
+    when the session made it) and runtime dirs go."""
     had_bridge = os.path.exists("/sys/class/net/" + bridge.DEFAULT_BRIDGE)
+    had_podman_parent = glob.glob("/sys/fs/cgroup/*" + PODMAN_CGROUP_PARENT)
     yield
     netns = [n for n in os.listdir(bridge.NETNS_DIR) if n.startswith("strata-")] \
         if os.path.isdir(bridge.NETNS_DIR) else []
@@ -100,5 +104,12 @@ def host_leftovers():
                 os.rmdir(parent)
             except OSError:
                 pass  # still in use
+    if not had_podman_parent:
+        for parent in glob.glob("/sys/fs/cgroup/*" + PODMAN_CGROUP_PARENT):
+            for here in sorted((d for d, dummy, dummy2 in os.walk(parent)), key=len, reverse=True):
+                try:
+                    os.rmdir(here)
+                except OSError:
+                    pass  # still in use
     if os.path.isdir(oci.STATE_BASE) and not os.listdir(oci.STATE_BASE):
         os.rmdir(oci.STATE_BASE)
