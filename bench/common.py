@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import resource
 import shlex
 import shutil
 import statistics
@@ -21,16 +20,9 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 
 import rig  # noqa: E402  pylint: disable=wrong-import-position
+from rig.host import remove_empty_cgroups, unmount_under, write_podman_conf  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 from rig.push_all import IMAGES  # noqa: E402  pylint: disable=wrong-import-position
 from rig.registry import Registry  # noqa: E402  pylint: disable=wrong-import-position
-
-PODMAN_CONF = """[containers]
-default_ulimits = ["nofile=%(nofile)d:%(nofile)d", "nproc=4096:4096"]
-log_driver = "k8s-file"
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-"""
 
 
 def python():
@@ -48,16 +40,9 @@ def collections_path(scratch):
     return base
 
 
-def nofile():
-    """Our hard RLIMIT_NOFILE: podman's default rlimits exceed what this VM grants root."""
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-
-
 def podman(scratch):
-    """podman with a private store and config (PODMAN_CONF)."""
-    conf = os.path.join(scratch, "containers.conf")
-    with open(conf, "w") as f:
-        f.write(PODMAN_CONF % {"nofile": nofile()})
+    """podman with a private store and config (rig.host.PODMAN_CONF)."""
+    conf = write_podman_conf(os.path.join(scratch, "containers.conf"))
     argv = ["podman", "--root", os.path.join(scratch, "podman"), "--runroot", os.path.join(scratch, "podman-run"),
             "--tmpdir", os.path.join(scratch, "podman-tmp"), "--network-config-dir",
             os.path.join(scratch, "podman-net"), "--storage-driver", "overlay"]
@@ -95,7 +80,7 @@ def wipe(paths):
     runtime's state dir under /run/strata, and the bridge once no container uses it."""
     for path in paths:
         if os.path.isdir(path):
-            subprocess.run(["umount", "-R", "-l", path], stderr=subprocess.DEVNULL, check=False)
+            unmount_under(path)  # never delete through a mount
             shutil.rmtree(path, ignore_errors=True)
         state = os.path.join("/run/strata", "runtime-" + hashlib.sha256(path.encode()).hexdigest()[:16])
         if os.path.isdir(state) and not os.listdir(state):
@@ -105,20 +90,6 @@ def wipe(paths):
     netns = os.listdir("/var/run/netns") if os.path.isdir("/var/run/netns") else []
     if os.path.exists("/sys/class/net/strata0") and not [n for n in netns if n.startswith("strata-")]:
         subprocess.run(["ip", "link", "del", "strata0"], stderr=subprocess.DEVNULL, check=False)
-
-
-def remove_empty_cgroups(parents=("strata", "libpod_parent")):
-    """The cgroup parents the engines made (ours and podman's cgroupfs manager), in every v1
-    hierarchy and on a cgroup2 mount, where nothing runs in them any more; rmdir refuses busy
-    ones, so a container still running elsewhere keeps its cgroup."""
-    for mount in sorted(os.listdir("/sys/fs/cgroup")) if os.path.isdir("/sys/fs/cgroup") else []:
-        for parent in parents:
-            top = os.path.join("/sys/fs/cgroup", mount, parent)
-            for directory, dummy, dummy in sorted(os.walk(top), key=lambda e: -len(e[0])):
-                try:
-                    os.rmdir(directory)
-                except OSError:
-                    pass
 
 
 def _iptables(table, *args):

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -60,6 +59,7 @@ if TESTS not in sys.path:
 
 import rig  # noqa: E402  pylint: disable=wrong-import-position
 from rig.push_all import IMAGES  # noqa: E402  pylint: disable=wrong-import-position
+from rig.host import unmount_under  # noqa: E402  pylint: disable=wrong-import-position
 from rig.htpasswd import write_htpasswd  # noqa: E402  pylint: disable=wrong-import-position
 from rig.registry import Registry  # noqa: E402  pylint: disable=wrong-import-position
 from rig.tls import cert_dir, make_ca  # noqa: E402  pylint: disable=wrong-import-position
@@ -162,13 +162,5 @@ def tmp_root():
     try:
         yield root
     finally:
-        _unmount_under(root)
+        unmount_under(root)  # whatever a failed test left mounted
         shutil.rmtree(root, ignore_errors=True)
-
-
-def _unmount_under(path):
-    """Whatever a failed test left mounted below ``path`` (deepest first)."""
-    with open("/proc/self/mountinfo") as f:
-        points = [line.split()[4] for line in f if line.split()[4].startswith(path + "/")]
-    for point in sorted(points, key=len, reverse=True):
-        subprocess.run(["umount", "-l", point], check=False)

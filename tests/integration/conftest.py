@@ -10,19 +10,19 @@ import glob
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 
 import pytest
 from podman import podman  # noqa: F401  pylint: disable=unused-import
+from rig.host import remove_empty_cgroups, unmount_under
 
 from ansible_collections.strata.containers.plugins.module_utils.container_service import ContainerService
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
 from ansible_collections.strata.containers.plugins.module_utils.network import bridge
 from ansible_collections.strata.containers.plugins.module_utils.runtime import oci
 
-CGROUP_PARENT = "/strata"
-PODMAN_CGROUP_PARENT = "/libpod_parent"  # podman's cgroupfs manager (tests/integration/podman.py)
+CGROUP_PARENT = "strata"
+PODMAN_CGROUP_PARENT = "libpod_parent"  # podman's cgroupfs manager (tests/integration/podman.py)
 
 
 def remove_containers(root):
@@ -57,10 +57,7 @@ def _clean_root(root):
     try:
         remove_containers(root)
     finally:
-        with open("/proc/self/mountinfo") as f:
-            points = [line.split()[4] for line in f if line.split()[4].startswith(root + "/")]
-        for point in sorted(points, key=len, reverse=True):
-            subprocess.run(["umount", "-l", point], check=False)
+        unmount_under(root)
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -91,25 +88,12 @@ def host_leftovers():
     """After the session: the bridge, empty cgroup parents (ours, and podman's cgroupfs parent
     when the session made it) and runtime dirs go."""
     had_bridge = os.path.exists("/sys/class/net/" + bridge.DEFAULT_BRIDGE)
-    had_podman_parent = glob.glob("/sys/fs/cgroup/*" + PODMAN_CGROUP_PARENT)
+    had_podman_parent = glob.glob("/sys/fs/cgroup/*/" + PODMAN_CGROUP_PARENT)
     yield
     netns = [n for n in os.listdir(bridge.NETNS_DIR) if n.startswith("strata-")] \
         if os.path.isdir(bridge.NETNS_DIR) else []
     if not had_bridge and not netns and os.path.exists("/sys/class/net/" + bridge.DEFAULT_BRIDGE):
         bridge.delete_bridge()
-    for hierarchy in os.listdir("/sys/fs/cgroup"):
-        parent = "/sys/fs/cgroup/%s%s" % (hierarchy, CGROUP_PARENT)
-        if os.path.isdir(parent):
-            try:
-                os.rmdir(parent)
-            except OSError:
-                pass  # still in use
-    if not had_podman_parent:
-        for parent in glob.glob("/sys/fs/cgroup/*" + PODMAN_CGROUP_PARENT):
-            for here in sorted((d for d, dummy, dummy2 in os.walk(parent)), key=len, reverse=True):
-                try:
-                    os.rmdir(here)
-                except OSError:
-                    pass  # still in use
+    remove_empty_cgroups([CGROUP_PARENT] + ([] if had_podman_parent else [PODMAN_CGROUP_PARENT]))
     if os.path.isdir(oci.STATE_BASE) and not os.listdir(oci.STATE_BASE):
         os.rmdir(oci.STATE_BASE)

@@ -39,6 +39,7 @@ import urllib.error
 import urllib.request
 
 from ansible_runner import _env
+from rig.host import unmount_under
 from rig.registry import BINARY as REGISTRY_BINARY
 from rig.registry import CONFIG as REGISTRY_CONFIG
 
@@ -153,10 +154,7 @@ def remove_all_containers(root):
                 if state.get(key):
                     kill_pid(state[key])
         shutil.rmtree(oci.state_dir(root), ignore_errors=True)
-    with open("/proc/self/mountinfo") as handle:
-        points = [line.split()[4] for line in handle if line.split()[4].startswith(root + "/")]
-    for point in sorted(points, key=len, reverse=True):
-        subprocess.run(["umount", "-l", point], check=False)
+    unmount_under(root)
 
 
 class FleetHost:

@@ -5,29 +5,18 @@ what it writes we read. The store lives in a temp dir the fixture removes with a
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import subprocess
 import tempfile
 
 import pytest
-
-# podman's default rlimits exceed what some hosts grant root (no CAP_SYS_RESOURCE); no systemd.
-CONF = """[containers]
-default_ulimits = ["nofile=%(nofile)d:%(nofile)d", "nproc=4096:4096"]
-log_driver = "k8s-file"
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-"""
+from rig.host import unmount_under, write_podman_conf
 
 
 class Podman:
     def __init__(self, work):
         self.work = work
-        self.conf = os.path.join(work, "containers.conf")
-        with open(self.conf, "w") as f:
-            f.write(CONF % {"nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[1]})
+        self.conf = write_podman_conf(os.path.join(work, "containers.conf"))
         self.argv = ["podman", "--root", os.path.join(work, "root"), "--runroot", os.path.join(work, "run"),
                      "--tmpdir", os.path.join(work, "tmp"), "--storage-driver", "overlay", "--runtime", "runc"]
 
@@ -41,10 +30,7 @@ class Podman:
     def close(self):
         self("rm", "-a", "-f", check=False)
         self("system", "reset", "-f", check=False)
-        with open("/proc/self/mountinfo") as f:
-            points = [line.split()[4] for line in f if line.split()[4].startswith(self.work)]
-        for point in sorted(points, key=len, reverse=True):
-            subprocess.run(["umount", "-l", point], check=False)
+        unmount_under(self.work)
         shutil.rmtree(self.work, ignore_errors=True)
 
 

@@ -11,6 +11,7 @@ there): ``from rig.registry import Registry``, ``from rig import oci_writer``.
     rig/oci_writer.py     write_image()/tar_bytes(): one-image OCI layouts from crafted tars
     rig/push_all.py       IMAGES (logical name -> name in the registry) and the cached push
     rig/make_layers.py    the content of the images (small files, the special layer, the index)
+    rig/host.py           undoing what tests leave on the host (mounts, cgroups); podman's config
 
 This module: where the cache is and whether it is current (standard library only).
 """
