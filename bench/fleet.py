@@ -125,10 +125,9 @@ def podman_version(collections):
 
 
 def _podman_on(host):
-    wrapper = os.path.join(host.dir, "podman")
-    common.script(host.dir, "podman", PODMAN_WRAPPER % {"dir": host.dir, "run": _podman_run(host)})
+    wrapper = common.script(host.dir, "podman", PODMAN_WRAPPER % {"dir": host.dir, "run": _podman_run(host)})
     os.chmod(wrapper, 0o755)
-    common.script(host.dir, "containers.conf", common.PODMAN_CONF % {"nofile": common.nofile()})
+    common.write_podman_conf(os.path.join(host.dir, "containers.conf"))
     return wrapper
 
 
@@ -136,25 +135,22 @@ def _podman_run(host):
     return os.path.join(PODMAN_RUN, host.name)
 
 
-def _unmount_below(path):
-    with open("/proc/self/mountinfo") as f:
-        points = [line.split()[4] for line in f if line.split()[4].startswith(path + "/")]
-    for point in sorted(points, key=len, reverse=True):
-        subprocess.run(["umount", "-l", point], check=False)
-
-
 def _empty_podman(host):
     wrapper = os.path.join(host.dir, "podman")
     for args in (["rm", "-a", "-f", "-t", "0"], ["system", "reset", "-f"]):
         subprocess.run([wrapper] + args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    for path in (os.path.join(host.dir, "podman-store"), _podman_run(host), os.path.join(host.dir, "podman-tmp")):
-        _unmount_below(path)
-        shutil.rmtree(path, ignore_errors=True)
+    common.wipe([os.path.join(host.dir, "podman-store"), _podman_run(host), os.path.join(host.dir, "podman-tmp")])
+
+
+def _empty_strata(fleet_rig, host):
+    fleet_rig.remove_all_containers(host.root)
+    common.wipe([host.root])
 
 
 def measure(runs, tmpfs, scratch="/var/tmp/strata-bench-fleet"):
     """[(title, times, ours_for)] for bench/run and main(): the first and the second run."""
     podman_collections = podman_collection()
+    podman_name = "containers.podman %s" % podman_version(podman_collections)
     registry_data = common.registry_data()
     with common.scratch_area(scratch, tmpfs) as area:
         ours = common.collections_path(area)
@@ -167,16 +163,16 @@ def measure(runs, tmpfs, scratch="/var/tmp/strata-bench-fleet"):
             fleet.start(registry_data)
             for host in fleet.hosts:
                 _podman_on(host)
-            playbooks = {"strata": common.script(area, "strata.yml", STRATA_PLAYBOOK),
-                         "containers.podman": common.script(area, "podman.yml", PODMAN_PLAYBOOK)}
-            wipe = {"strata": lambda: [(fleet_rig.remove_all_containers(h.root), shutil.rmtree(h.root, True))
-                                       for h in fleet.hosts],
-                    "containers.podman": lambda: [_empty_podman(h) for h in fleet.hosts]}
-            first = {name: [] for name in playbooks}
-            second = {name: [] for name in playbooks}
+            # name -> (playbook, what empties every host's store)
+            tools = {"strata": (common.script(area, "strata.yml", STRATA_PLAYBOOK),
+                                lambda host: _empty_strata(fleet_rig, host)),
+                     podman_name: (common.script(area, "podman.yml", PODMAN_PLAYBOOK), _empty_podman)}
+            first = {name: [] for name in tools}
+            second = {name: [] for name in tools}
             for round_ in range(runs + 1):  # round 0 warms up (SSH masters, page cache)
-                for name, playbook in playbooks.items():
-                    wipe[name]()
+                for name, (playbook, empty) in tools.items():
+                    for host in fleet.hosts:
+                        empty(host)
                     for times, want in ((first, HOSTS * 2), (second, 0)):
                         run = fleet.playbook(playbook, limit="fleet", forks=HOSTS)
                         changed = sum(r["changed"] for r in run.recap.values())
@@ -184,7 +180,8 @@ def measure(runs, tmpfs, scratch="/var/tmp/strata-bench-fleet"):
                             raise RuntimeError("%s: expected %d changes, got %d:\n%s" % (name, want, changed, run))
                         if round_:
                             times[name].append(run.seconds)
-                    wipe[name]()
+                    for host in fleet.hosts:
+                        empty(host)
         finally:
             for host in fleet.hosts:
                 _empty_podman(host)
@@ -193,9 +190,6 @@ def measure(runs, tmpfs, scratch="/var/tmp/strata-bench-fleet"):
             common.wipe([h.root for h in fleet.hosts])  # the runtime state dirs in /run/strata
             common.remove_empty_cgroups()
     where = "%d hosts, -f %d, SSH without pipelining, %s" % (HOSTS, HOSTS, "tmpfs" if tmpfs else "ext4")
-    version = podman_version(podman_collections)
-    first = {"strata": first["strata"], "containers.podman %s" % version: first["containers.podman"]}
-    second = {"strata": second["strata"], "containers.podman %s" % version: second["containers.podman"]}
     return [("Fleet playbook, first run (%s, %d interleaved runs)" % (where, runs), first, lambda name: "strata"),
             ("Fleet playbook, second run: nothing to change (%s, %d interleaved runs)" % (where, runs), second,
              lambda name: "strata")]
