@@ -113,13 +113,18 @@ EOF
   echo "$BASE_VERSION" > "$CACHE/debian-rootfs.done"
 fi
 
+# A new image TAG whose first layer is the Debian base, left unpacked in BUNDLE for more layers.
+debian_base() {   # TAG BUNDLE
+  log "$1: Debian base layer"
+  umoci new --image "$OCI:$1"
+  umoci unpack --image "$OCI:$1" "$2" >/dev/null
+  cp -a "$ROOTFS/." "$2/rootfs/"
+  umoci repack --refresh-bundle --image "$OCI:$1" \
+    --history.created_by "debootstrap --variant=minbase bookworm (slimmed)" "$2"
+}
+
 # ------------------------------------------ multi: debian base + small files + special layer
-log "multi: Debian base layer"
-umoci new --image "$OCI:multi"
-umoci unpack --image "$OCI:multi" "$work/multi" >/dev/null
-cp -a "$ROOTFS/." "$work/multi/rootfs/"
-umoci repack --refresh-bundle --image "$OCI:multi" \
-  --history.created_by "debootstrap --variant=minbase bookworm (slimmed)" "$work/multi"
+debian_base multi "$work/multi"
 log "multi: small files layer"
 python3 "$here/make_layers.py" smallfiles "$work/multi/rootfs/opt/smallfiles"
 umoci repack --refresh-bundle --image "$OCI:multi" --history.created_by "add 3000 small files" "$work/multi"
@@ -133,12 +138,7 @@ umoci config --image "$OCI:multi" --config.cmd /bin/bash --config.workingdir /op
 rm -rf "$work/multi" "$work/special.tar"
 
 # ------------------------------------------ python: debian base + python3 (for Ansible targets)
-log "python: Debian base layer"
-umoci new --image "$OCI:python"
-umoci unpack --image "$OCI:python" "$work/py" >/dev/null
-cp -a "$ROOTFS/." "$work/py/rootfs/"
-umoci repack --refresh-bundle --image "$OCI:python" \
-  --history.created_by "debootstrap --variant=minbase bookworm (slimmed)" "$work/py"
+debian_base python "$work/py"
 # apt-get install in a chroot of an unpacked rootfs. apt's lists and .debs live in the cache
 # (bind mounts in a private mount namespace, with /proc), so a rebuild only revalidates the
 # lists; the chroot shares the host's network for the mirror.
