@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import collections
 import errno
-import hashlib
 import os
 import stat
 import tarfile
 import tempfile
 
 from .._errors import LayerError, UnsupportedEntry
+from ..oci.digest import HashingWriter
 from ..store.fsutil import fsync_dir
 
 WHITEOUT = ".wh."
@@ -43,7 +43,7 @@ def write_layer(source_dir, out, overlay=True, exclude=None, chown=None):
     (only ``write`` is used). ``exclude(relpath)`` true skips a path (a directory with all it
     holds); ``chown=(uid, gid)`` replaces every owner. Returns LayerTar(diff_id, size): the
     ``sha256:<hex>`` of the bytes written and their count. Failures raise LayerError."""
-    sink = _HashingWriter(out)
+    sink = HashingWriter(out)
     walker = _Walker(source_dir, overlay, exclude, chown)
     try:
         with tarfile.open(fileobj=sink, mode="w", format=tarfile.PAX_FORMAT, encoding="utf-8",
@@ -52,7 +52,7 @@ def write_layer(source_dir, out, overlay=True, exclude=None, chown=None):
     except (OSError, tarfile.TarError, ValueError) as exc:
         raise LayerError("cannot write a layer tar of %s at %r: %s" % (source_dir, walker.current, exc),
                          entry=walker.current) from exc
-    return LayerTar("sha256:" + sink.hash.hexdigest(), sink.size)
+    return LayerTar(sink.digest(), sink.size)
 
 
 def tar_directory(source_dir, path, overlay=False, exclude=None, chown=None):
@@ -72,27 +72,6 @@ def tar_directory(source_dir, path, overlay=False, exclude=None, chown=None):
         raise
     fsync_dir(directory)
     return result
-
-
-class _HashingWriter:
-    """Hashes and counts what tarfile writes; ``tell`` is all it asks for besides ``write``."""
-
-    def __init__(self, out):
-        self.out = out
-        self.hash = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data):
-        view = memoryview(data)
-        while view:  # an unbuffered file may take part of it
-            written = self.out.write(view)
-            view = view[len(view) if written is None else written:]
-        self.hash.update(data)
-        self.size += len(data)
-        return len(data)
-
-    def tell(self):
-        return self.size
 
 
 class _Walker:

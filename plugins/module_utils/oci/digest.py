@@ -42,11 +42,16 @@ def verify_bytes(data, digest, size=None, what="blob"):
     return data
 
 
+def chain_id(parent_chain, diff_id):
+    """The chain ID of layer ``diff_id`` on top of ``parent_chain`` (None: a base layer)."""
+    return diff_id if parent_chain is None else of_bytes(("%s %s" % (parent_chain, diff_id)).encode())
+
+
 def chain_ids(diff_ids):
     """Chain IDs name a layer together with everything under it (OCI image-spec, config.md)."""
     chain, out = None, []
     for diff_id in diff_ids:
-        chain = diff_id if chain is None else of_bytes(("%s %s" % (chain, diff_id)).encode())
+        chain = chain_id(chain, diff_id)
         out.append(chain)
     return out
 
@@ -98,11 +103,18 @@ class HashingWriter:
         self.target, self.hash, self.size = target, hashlib.sha256(), 0
 
     def write(self, data):
+        if self.target is not None:
+            view = memoryview(data)
+            while view:  # an unbuffered file may take part of it
+                written = self.target.write(view)
+                view = view[len(view) if written is None else written:]
         self.hash.update(data)
         self.size += len(data)
-        if self.target is not None:
-            self.target.write(data)
         return len(data)
+
+    def tell(self):
+        """What tarfile asks of a file it writes into, besides ``write``."""
+        return self.size
 
     def flush(self):
         if self.target is not None:
