@@ -227,7 +227,7 @@ class Engine:
             with _commit.frozen(containers, record, pause and not self.check_mode):
                 written = _diff.tar_directory(containers.records.path(record["id"], "upper"), tar_path, overlay=True)
             parent = layers[-1]["chain_id"] if layers else None
-            layers.append({"diff_id": written.diff_id, "chain_id": image_writer.chain_of(parent, written.diff_id),
+            layers.append({"diff_id": written.diff_id, "chain_id": _digest.chain_id(parent, written.diff_id),
                            "size": written.size})
             config["rootfs"] = {"type": "layers", "diff_ids": [layer["diff_id"] for layer in layers]}
             current = self.store.load_refs()["tags"].get(tag)

@@ -27,10 +27,6 @@ def now():
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def chain_of(parent_chain, diff_id):
-    return diff_id if parent_chain is None else _digest.of_bytes(("%s %s" % (parent_chain, diff_id)).encode())
-
-
 def layer_from_dir(store, source_dir, parent_chain, work, overlay=True, chown=None):
     """Store ``source_dir`` (an overlay upper dir, or a plain tree) as a layer on top of
     ``parent_chain``; returns ``{"diff_id", "chain_id", "size"}``."""
@@ -41,7 +37,7 @@ def layer_from_dir(store, source_dir, parent_chain, work, overlay=True, chown=No
 
 def layer_from_tar(store, tar_path, diff_id, parent_chain):
     """An uncompressed layer tar whose diff_id is known, applied into the store once."""
-    chain_id = chain_of(parent_chain, diff_id)
+    chain_id = _digest.chain_id(parent_chain, diff_id)
 
     def produce(diff_dir, split_path):
         with open(tar_path, "rb") as handle:
