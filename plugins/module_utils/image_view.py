@@ -109,6 +109,11 @@ def matches(image, filters, created_of):
 _RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
 
 
+def is_time(text):
+    """Whether ``text`` is an RFC 3339 time parse_time reads."""
+    return bool(_RFC3339.match(text or ""))
+
+
 def parse_time(text):
     """RFC 3339 with any number of fractional digits (Go writes nanoseconds) -> aware datetime."""
     m = _RFC3339.match(text or "")

@@ -17,6 +17,7 @@ import os
 import re
 import time
 
+from . import image_view
 from ._errors import InvalidSpec
 from .build.cache import BuildCache
 from .containers import Containers
@@ -43,25 +44,24 @@ def parse_filters(filters):
 
 
 def _timestamp(text):
-    """A duration before now (``24h``) or a time (``2026-11-25T10:00:00Z``, or seconds since 1970)."""
+    """A duration before now (``24h``), a time (RFC 3339, its offset honoured; without one, UTC),
+    a day (``2026-11-25``) or seconds since 1970."""
     match = _DURATION.match(text)
     if match:
         return time.time() - float(match.group(1)) * _UNITS[match.group(2)]
     if re.match(r"^[0-9]+(\.[0-9]+)?$", text):
         return float(text)
-    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
-        try:
-            return calendar.timegm(time.strptime(text[:19] if "T" in text else text, fmt.rstrip("Z")))
-        except ValueError:
-            continue
-    raise InvalidSpec("until must be a duration such as 24h or a time such as 2026-11-25T10:00:00Z, not %r" % text)
+    if image_view.is_time(text):
+        return image_view.parse_time(text).timestamp()
+    try:
+        return calendar.timegm(time.strptime(text, "%Y-%m-%d"))
+    except ValueError:
+        raise InvalidSpec("until must be a duration such as 24h or a time such as 2026-11-25T10:00:00Z, not %r"
+                          % text) from None
 
 
 def _created(text):
-    try:
-        return calendar.timegm(time.strptime((text or "")[:19], "%Y-%m-%dT%H:%M:%S"))
-    except ValueError:
-        return 0
+    return image_view.parse_time(text).timestamp()  # an unreadable time counts as very old
 
 
 def selected(filters, created, labels):
