@@ -112,7 +112,7 @@ def _check_digest(digest, text):
     return digest
 
 
-def _split_domain(name):
+def split_domain(name):
     """Docker's rule: the first component is a host if it has '.' or ':', is localhost, or has
     uppercase (Docker Hub namespaces cannot)."""
     first, sep, rest = name.partition("/")
@@ -139,7 +139,7 @@ def parse(text, default_tag=DEFAULT_TAG):
     colon = name.rfind(":")
     if colon > name.rfind("/"):  # a colon before the last slash is a port
         name, tag = name[:colon], _check_tag(name[colon + 1:], text)
-    domain, path = _split_domain(name)
+    domain, path = split_domain(name)
     if not _DOMAIN.fullmatch(domain):
         _fail(text, "invalid registry host %r" % domain)
     if path != path.lower():

@@ -13,13 +13,11 @@ MAX_LIMIT = 100
 
 
 def split_term(term):
-    """``registry:5000/term`` -> (``registry:5000``, ``term``); a bare term searches docker.io."""
+    """``registry:5000/term`` -> (``registry:5000``, ``term``); a bare term searches docker.io
+    (Docker's rule for the first component of a name: reference.split_domain)."""
     if not isinstance(term, str) or not term.strip():
         raise InvalidSpec("search needs a term, not %r" % (term,))
-    first, dummy, rest = term.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        return first, rest
-    return "docker.io", term
+    return reference.split_domain(term)
 
 
 def search(term, client_for_registry, limit=25, stars=0, official=None):
