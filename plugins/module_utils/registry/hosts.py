@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import os
+import tempfile
 
 from .._errors import InvalidSpec
 
@@ -72,13 +74,25 @@ def certificates(host, certs_dir=None):
                 raise InvalidSpec("%s has no matching key %s" % (os.path.join(directory, name), key))
             client = (os.path.join(directory, name), key)
     if len(cas) > 1:  # requests takes one bundle: several CA files become one
-        bundle = os.path.join(directory, ".strata-ca-bundle.pem")
-        with open(bundle, "wb") as out:
-            for ca in cas:
-                with open(ca, "rb") as handle:
-                    out.write(handle.read().rstrip(b"\n") + b"\n")
-        return bundle, client
+        return _bundle(cas), client
     return (cas[0] if cas else None), client
+
+
+def _bundle(cas):
+    """The CA files as one, in the temp dir (certs.d is not ours to write, not even a bundle),
+    named by its content and renamed into place: concurrent runs share it, never half-written."""
+    data = b""
+    for ca in cas:
+        with open(ca, "rb") as handle:
+            data += handle.read().rstrip(b"\n") + b"\n"
+    path = os.path.join(tempfile.gettempdir(), "strata-ca-%s.pem" % hashlib.sha256(data).hexdigest()[:32])
+    if not os.path.isfile(path):
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".strata-ca-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    return path
 
 
 def mirrors(domain, option=None, store_root=None):
