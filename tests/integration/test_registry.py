@@ -7,6 +7,8 @@ a mirror that is used, then dead (the pull falls back); search and all tags."""
 from __future__ import annotations
 
 import base64
+import gzip
+import hashlib
 import json
 import os
 import subprocess
@@ -29,6 +31,22 @@ def _skopeo_inspect(secure, ref, raw=False):
     return json.loads(proc.stdout)
 
 
+def _oci_layout_image(layout):
+    """(config, [uncompressed layer bytes]) of the one image in an OCI layout skopeo wrote."""
+    def blob(digest, decode=True):
+        with open(os.path.join(layout, "blobs", *digest.split(":", 1)), "rb") as f:
+            data = f.read()
+        return json.loads(data) if decode else data
+
+    with open(os.path.join(layout, "index.json")) as f:
+        manifest = blob(json.load(f)["manifests"][0]["digest"])
+    layers = []
+    for desc in manifest["layers"]:
+        data = blob(desc["digest"], decode=False)
+        layers.append(gzip.decompress(data) if desc["mediaType"].endswith("+gzip") else data)
+    return blob(manifest["config"]["digest"]), layers
+
+
 def test_push_over_tls_with_a_password_mounts_and_is_idempotent(
         registry, secure_registry, container_root, another_root, tmp_path):
     secure = secure_registry
@@ -46,6 +64,13 @@ def test_push_over_tls_with_a_password_mounts_and_is_idempotent(
     layout = str(tmp_path / "back")
     subprocess.run(["skopeo", "copy", "-q", "--src-creds", "%s:%s" % (secure.user, secure.password),
                     "--src-cert-dir", secure.cert_dir, "docker://" + target, "oci:%s:x" % layout], check=True)
+    # what skopeo fetched unpacks to the origin's layers: the diff_ids the rig registry holds
+    origin = json.loads(subprocess.run(["skopeo", "inspect", "--config", "--tls-verify=false", "docker://" + source],
+                                       capture_output=True, text=True, check=True).stdout)
+    config, layers = _oci_layout_image(layout)
+    assert config["rootfs"]["diff_ids"] == origin["rootfs"]["diff_ids"]
+    assert [hashlib.sha256(content).hexdigest() for content in layers] == [
+        d.split(":", 1)[1] for d in origin["rootfs"]["diff_ids"]]
 
     again = _ok(run_module("image", dict(login, name=source, source="local", repository=target, push=True,
                                          root=container_root)))
