@@ -18,10 +18,10 @@ import subprocess
 import common
 
 ENGINE = "from ansible_collections.strata.containers.plugins.module_utils.%s import %s\n"
-STRATA = (ENGINE % ("engine", "Engine") + ENGINE % ("archive_service", "ArchiveService") + """
+STRATA = (ENGINE % ("engine", "Engine") + """
 import sys
 root, action, path, ref = sys.argv[1:5]
-service = ArchiveService(Engine(root))
+service = Engine(root).archives
 service.save([ref], path) if action == "save" else service.load(path)
 """)
 

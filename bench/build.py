@@ -36,7 +36,7 @@ STRATA_BUILD = """
 import sys
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
 root, context, base = sys.argv[1:4]
-Engine(root).build("bench/app:1", context, build_args={"BASE": base}, runtime="runc")
+Engine(root).builds.build("bench/app:1", context, build_args={"BASE": base}, runtime="runc")
 """
 
 
@@ -63,7 +63,7 @@ def commands(ref, scratch):
     def strata_cold():
         """Drop the built image, its build cache and the layers only it had."""
         code = ("from ansible_collections.strata.containers.plugins.module_utils.engine import Engine;"
-                "e = Engine(%r);\ntry: e.remove('bench/app:1')\nexcept Exception: pass" % root)
+                "e = Engine(%r);\ntry: e.images.remove('bench/app:1')\nexcept Exception: pass" % root)
         subprocess.run([common.python(), "-c", code], check=True, env=dict(os.environ, **env))
         shutil.rmtree(os.path.join(root, "build-cache"), ignore_errors=True)
 

@@ -56,7 +56,7 @@ def stores_with(ref, scratch):
     env = {"PYTHONPATH": collections_path(scratch)}
     argv, penv = podman(scratch)
     subprocess.run([python(), "-c", "from ansible_collections.strata.containers.plugins.module_utils.engine "
-                    "import Engine; Engine(%r).pull(%r)" % (root, ref)], check=True, env=dict(os.environ, **env))
+                    "import Engine; Engine(%r).images.pull(%r)" % (root, ref)], check=True, env=dict(os.environ, **env))
     subprocess.run(argv + ["pull", "-q", "--tls-verify=false", ref], check=True, env=dict(os.environ, **penv),
                    stdout=subprocess.DEVNULL)
     return root, env, argv, penv

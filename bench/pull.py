@@ -23,7 +23,7 @@ def commands(ref, scratch):
     podman_root = os.path.join(scratch, "podman")
     skopeo_dir = os.path.join(scratch, "skopeo")
     code = ("from ansible_collections.strata.containers.plugins.module_utils.engine import Engine;"
-            "Engine(%r).pull(%r)" % (strata_root, ref))
+            "Engine(%r).images.pull(%r)" % (strata_root, ref))
 
     def fresh(*paths):
         def prepare():

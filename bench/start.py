@@ -22,12 +22,12 @@ import common
 # One run through the engine, as a short script would do it: create, start, wait, remove.
 STRATA_RUN = """
 import sys
-from ansible_collections.strata.containers.plugins.module_utils.containers import Containers
+from ansible_collections.strata.containers.plugins.module_utils.containers.lifecycle import Containers
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
 root, image, network, name = sys.argv[1:5]
 engine = Engine(root)
 containers = Containers(engine.store, "runc")
-record = containers.create(name, engine.find_image(image).image_id,
+record = containers.create(name, engine.images.find_image(image).image_id,
                            {"command": ["true"], "network_mode": network})
 containers.start(record)
 code = containers.wait(record, timeout=30)

@@ -110,10 +110,9 @@ from ansible.plugins.connection import ConnectionBase
 from ansible.utils.display import Display
 
 from ansible_collections.strata.containers.plugins.module_utils._errors import EngineError
-from ansible_collections.strata.containers.plugins.module_utils.container_service import ContainerService
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
 from ansible_collections.strata.containers.plugins.module_utils.runtime import bundle
-from ansible_collections.strata.containers.plugins.module_utils.store.fsutil import read_json
+from ansible_collections.strata.containers.plugins.module_utils.fs.atomic import read_json
 
 display = Display()
 
@@ -143,8 +142,7 @@ class Connection(ConnectionBase):
         self.container = self.get_option("container") or self._play_context.remote_addr
         root = self.get_option("root")
         try:
-            engine = Engine(root, read_only=True)
-            self.service = ContainerService(engine, runtime=self.get_option("runtime"))
+            self.service = Engine(root, read_only=True, runtime=self.get_option("runtime")).containers
             self.record = self.service.find(self.container)
             if self.record is None:
                 raise AnsibleConnectionFailure("no container %s in the store %s" % (self.container, root))

@@ -1,8 +1,10 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The only file that touches AnsibleModule: common options, and engine errors -> fail_json."""
+"""The only file that touches AnsibleModule: common options, and any failure -> fail_json."""
 
 from __future__ import annotations
+
+import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
@@ -29,19 +31,20 @@ def make_module(argument_spec, registry=False, **kwargs):
     return AnsibleModule(argument_spec=spec, **kwargs)
 
 
-def engine_for(module, registry=False, read_only=False):
+def engine_for(module, *, registry=False, read_only=False, runtime=None):
     """The engine on the module's store; ``read_only`` for info modules, which create nothing."""
     from .engine import Engine
     params = module.params
     extra = {}
     if registry:
-        extra = {k: params.get(k) for k in ("insecure_registries", "username", "password", "ca_cert", "auth_config",
-                                            "certs_dir", "registry_mirrors")}
-    return Engine(params["root"], check_mode=module.check_mode, read_only=read_only, **extra)
+        extra = {k: params.get(k) for k in REGISTRY_OPTIONS}
+    return Engine(params["root"], check_mode=module.check_mode, read_only=read_only, runtime=runtime, **extra)
 
 
 def run(module, action):
-    """Call ``action()`` and exit with its result; an engine error becomes a readable failure."""
+    """Call ``action()`` and exit with its result. Every failure becomes ``fail_json`` with a
+    message a person can act on (never Ansible's MODULE FAILURE); the traceback goes in
+    ``exception``, which Ansible shows with -vvv."""
     try:
         result = action()
     except MissingDependency as exc:
@@ -49,4 +52,19 @@ def run(module, action):
     except EngineError as exc:
         details = {k: v for k, v in exc.details.items() if v is not None}
         module.fail_json(msg=str(exc), error=type(exc).__name__, **details)
+    except OSError as exc:
+        module.fail_json(msg=os_error_message(exc), error=type(exc).__name__, path=exc.filename,
+                         exception=traceback.format_exc())
+    except Exception as exc:  # pylint: disable=broad-except  (a bug of ours: still say what broke)
+        module.fail_json(msg="unexpected error %s: %s" % (type(exc).__name__, exc), error=type(exc).__name__,
+                         exception=traceback.format_exc())
     module.exit_json(**result)
+
+
+def os_error_message(exc):
+    """``[Errno 20] Not a directory: '/x/blobs'`` -> ``cannot use /x/blobs: Not a directory (NotADirectoryError)``."""
+    paths = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p is not None)
+    reason = exc.strerror or str(exc)
+    if not paths:
+        return "%s (%s)" % (reason, type(exc).__name__)
+    return "cannot use %s: %s (%s)" % (paths, reason, type(exc).__name__)

@@ -1,347 +1,73 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The facade the modules (and scripts) call. Every call is idempotent and returns what it
-did: ``{"changed": bool, "actions": [...], ...facts}``. ``check_mode`` computes the same
-answer and writes nothing."""
+"""The composition root: one store, the options of this run, and the services over them.
+
+Modules, the CLI and scripts make one ``Engine`` and call its services::
+
+    engine = Engine("/var/lib/strata", check_mode=False, insecure_registries=["reg:5000"])
+    engine.images.pull("reg:5000/app:1")          # images/service.py
+    engine.builds.build("app:2", "/srv/app")      # build/service.py
+    engine.containers.ensure("web", image="app:2")  # containers/service.py
+    engine.archives.save(["app:2"], "/tmp/a.tar")  # archive/service.py
+    engine.pruner.prune(all_images=True)           # system/prune.py
+
+Every service call is idempotent and returns what it did (``changed``, ``actions``, facts);
+with ``check_mode`` it computes the same answer and writes nothing. Services are made on first
+use, so a command imports only what it needs.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import os
+import functools
 
-from . import image_view, image_writer, local_images, pull as _pull
-from ._errors import ImageNotFound, InUse, InvalidReference, InvalidSpec, RegistryError
-from .oci import digest as _digest
-from .oci import reference, spec
-from .registry import hosts
-from .store.containers import ContainerStore
 from .store.store import DEFAULT_ROOT, Store
 
-PULL_POLICIES = ("missing", "always", "never")
+REGISTRY_KEYWORDS = ("insecure_registries", "username", "password", "ca_cert", "auth_config", "certs_dir")
 
 
 class Engine:
-    def __init__(self, root=DEFAULT_ROOT, check_mode=False, insecure_registries=(), username=None,
-                 password=None, ca_cert=None, read_only=False, auth_config=None, certs_dir=None,
-                 registry_mirrors=None):
+    def __init__(self, root=DEFAULT_ROOT, *, check_mode=False, read_only=False, runtime=None,
+                 cgroup_parent="/strata", registry_mirrors=None, **registry_options):
+        unknown = set(registry_options) - set(REGISTRY_KEYWORDS)
+        if unknown:
+            raise TypeError("Engine() got unexpected keywords: %s" % ", ".join(sorted(unknown)))
         self.check_mode = check_mode
         self.store = Store(root, create=not (check_mode or read_only))
-        self.registry_options = {"insecure_registries": tuple(insecure_registries or ()), "username": username,
-                                 "password": password, "ca_cert": ca_cert, "auth_config": auth_config,
-                                 "certs_dir": certs_dir}
+        self.runtime = runtime
+        self.cgroup_parent = cgroup_parent
+        registry_options["insecure_registries"] = tuple(registry_options.get("insecure_registries") or ())
+        self.registry_options = registry_options
         self.registry_mirrors = registry_mirrors
 
-    # ---------------------------------------------------------------- reading
-    def has_image(self, image_id):
-        return self.store.exists and self.store.images.exists(image_id)
+    @functools.cached_property
+    def images(self):
+        from .images.service import ImageService  # pylint: disable=import-outside-toplevel
+        return ImageService(self.store, check_mode=self.check_mode, registry_options=self.registry_options,
+                            registry_mirrors=self.registry_mirrors)
 
-    def find_image(self, name):
-        return local_images.find(self.store, self.store.load_refs(), name)
+    @functools.cached_property
+    def builds(self):
+        from .build.service import BuildService  # pylint: disable=import-outside-toplevel
+        return BuildService(self.images)
 
-    def inspect_image(self, name):
-        refs = self.store.load_refs()
-        match = local_images.find(self.store, refs, name)
-        return image_view.view(self.store, refs, self.store.images.get(match.image_id))
+    @functools.cached_property
+    def containers(self):
+        from .containers.service import ContainerService  # pylint: disable=import-outside-toplevel
+        return ContainerService(self.images, runtime=self.runtime, cgroup_parent=self.cgroup_parent)
 
-    def list_images(self, filters=None):
-        wanted = image_view.parse_filters(filters)
-        refs = self.store.load_refs()
-        images = [image_view.view(self.store, refs, r) for r in self.store.image_records()]
+    @functools.cached_property
+    def archives(self):
+        from .archive.service import ArchiveService  # pylint: disable=import-outside-toplevel
+        return ArchiveService(self.images)
 
-        def created_of(name):
-            return self.inspect_image(name)["created"]
-        return [i for i in images if image_view.matches(i, wanted, created_of)]
+    @functools.cached_property
+    def pruner(self):
+        from .system.prune import Pruner  # pylint: disable=import-outside-toplevel
+        return Pruner(self.images)
 
-    def local_image(self, name):
-        """An image the store already has, by name, ID, short ID or digest; never pulls."""
-        match = self.find_image(name)
-        return self._result(False, [], match.image_id)
-
-    # ---------------------------------------------------------------- pulling
-    def pull(self, name, policy="missing", platform=None):
-        """``docker pull``: fetch ``name`` unless policy says otherwise; record its names."""
-        if policy not in PULL_POLICIES:
-            raise InvalidSpec("pull must be one of %s, got %r" % (", ".join(PULL_POLICIES), policy))
-        ref = reference.parse(name)
-        wanted = spec.parse_platform(platform) if platform else None
-        local = self._local_match(ref, wanted)
-        if local and policy != "always":
-            if ref.digest and self.store.load_refs()["digests"].get(ref.digest_name) != local:
-                return self._pin(ref, local)  # known by this digest already: pin it, no download
-            return self._result(False, [], local)
-        if policy == "never":
-            raise ImageNotFound("image %s is not in the store and pull is 'never'" % ref, name=str(ref))
-        clients = self._clients(ref)
-        client, resolved = self._resolve(clients, ref, wanted)
-        name_key = ref.digest_name if ref.digest else ref.tagged_name
-        refs = self.store.load_refs()
-        have = self.store.images.exists(resolved.image_id) and all(
-            self.store.layers.exists(c) for c in _chains(resolved))
-        points_here = refs["digests" if ref.digest else "tags"].get(name_key) == resolved.image_id
-        if have and points_here:
-            return self._result(False, [], resolved.image_id)
-        actions = ["Pulled image %s" % ref] if not have else ["Tagged %s as %s" % (resolved.image_id, ref)]
-        if self.check_mode:
-            return self._result(True, actions, resolved.image_id, check=True)
-        made = []
-        try:
-            with self._using_layers(_chains(resolved)):
-                self._fetch(clients[clients.index(client):], ref, resolved, made)
-                _pull.store_blobs(self.store, resolved)
-                with self.store.locks.store():
-                    refs = self.store.load_refs()
-                    record = _pull.record_for(ref, resolved, self.store.images.get(resolved.image_id))
-                    self.store.images.put(record)
-                    refs["digests" if ref.digest else "tags"][name_key] = resolved.image_id
-                    self.store.refs.save(refs)
-        except BaseException:
-            self.discard_unrecorded(made)
-            raise
-        result = self._result(True, actions, resolved.image_id)
-        result["extracted"] = sorted(made)  # layers this pull extracted (another pull may have had the rest)
-        return result
-
-    def search(self, term, limit=25, stars=0, official=None):
-        """``docker search TERM``."""
-        from .registry import search as _search  # pylint: disable=import-outside-toplevel
-
-        def client_for_registry(registry):
-            return _pull.client_for(reference.parse("%s/probe" % registry), **self.registry_options)
-        return _search.search(term, client_for_registry, limit, stars, official)
-
-    def pull_all_tags(self, name, policy="missing", platform=None):
-        """``docker pull -a NAME``: every tag the registry lists for the repository."""
-        ref = reference.parse(name)
-        if ref.digest or ":" in name.rsplit("/", 1)[-1]:
-            raise InvalidSpec("all_tags takes a repository without a tag or digest, not %s" % name)
-        tags = sorted(_pull.client_for(ref, **self.registry_options).tags(ref.path))
-        if not tags:
-            raise ImageNotFound("repository %s has no tags" % ref.repository, name=name)
-        results = [self.pull("%s:%s" % (ref.repository, tag), policy, platform) for tag in tags]
-        out = dict(results[-1], changed=any(r["changed"] for r in results),
-                   actions=[a for r in results for a in r["actions"]])
-        out["pulled"] = ["%s:%s" % (ref.repository, tag) for tag in tags]
-        return out
-
-    def _clients(self, ref):
-        """Clients for the registry's mirrors, in order, then for the registry itself."""
-        mirrors = hosts.mirrors(ref.domain, self.registry_mirrors, self.store.root)
-        return [_pull.client_for(ref, host=m, **self.registry_options) for m in mirrors] + \
-            [_pull.client_for(ref, **self.registry_options)]
-
-    @staticmethod
-    def _resolve(clients, ref, wanted):
-        """The first endpoint that can say what ``ref`` is; a failing mirror falls back to the next."""
-        for client in clients:
-            try:
-                return client, _pull.resolve(client, ref, wanted)
-            except RegistryError:
-                if client is clients[-1]:
-                    raise
-        raise AssertionError("unreachable")
-
-    def _fetch(self, clients, ref, resolved, made):
-        for client in clients:  # digests are verified whichever endpoint serves the bytes
-            try:
-                _pull.fetch_layers(self.store, client, ref.path, resolved, made)
-                return
-            except RegistryError:
-                if client is clients[-1]:
-                    raise
-
-    def discard_unrecorded(self, chains):
-        """A failed pull (or load) takes back the layers it extracted that no image records."""
-        with self.store.locks.store():
-            needed = {layer["chain_id"] for r in self.store.image_records() for layer in r["layers"]}
-            for chain in chains:
-                if chain not in needed:
-                    self.store.layers.remove(chain)
-
-    def _pin(self, ref, image_id):
-        if not self.check_mode:
-            with self.store.locks.store():
-                refs = self.store.load_refs()
-                refs["digests"][ref.digest_name] = image_id
-                self.store.refs.save(refs)
-        return self._result(True, ["Pinned %s to %s" % (ref, image_id)], image_id)
-
-    def _local_match(self, ref, wanted_platform):
-        refs = self.store.load_refs()
-        image_id = refs["digests"].get(ref.digest_name) if ref.digest else refs["tags"].get(ref.tagged_name)
-        if ref.digest and not image_id:
-            image_id = next((r["id"] for r in self.store.image_records()
-                             if ref.digest_name in r.get("repo_digests", [])), None)
-        record = self.store.images.get(image_id) if image_id else None
-        if not record or not all(self.store.layers.exists(layer["chain_id"]) for layer in record["layers"]):
-            return None
-        if wanted_platform is not None:
-            view = image_view.view(self.store, refs, record)
-            if (view["os"], view["architecture"]) != (wanted_platform.os, wanted_platform.architecture):
-                return None
-        return image_id
-
-    @contextlib.contextmanager
-    def _using_layers(self, chains):
-        """Hold shared use locks so no concurrent removal takes a layer this pull relies on."""
-        locks = [self.store.locks.use(c.split(":", 1)[1]) for c in dict.fromkeys(chains)]
-        try:
-            for lock in locks:
-                lock.acquire()
-            yield
-        finally:
-            for lock in locks:
-                lock.release()
-
-    # ---------------------------------------------------------------- building
-    def build(self, name, path, dockerfile=None, build_args=None, target=None, labels=None, nocache=False,
-              pull="missing", runtime=None):
-        """``docker build -t NAME PATH``: every step through the build cache; ``changed`` is
-        false when the result is the image ``name`` already points at."""
-        from .build.builder import Builder, WouldBuild  # pylint: disable=import-outside-toplevel
-        tag = reference.parse(name).tagged_name
-        before = self.store.load_refs()["tags"].get(tag) if self.store.exists else None
-        builder = Builder(self, runtime, dry_run=self.check_mode)
-        try:
-            image_id, dummy = builder.build(path, dockerfile, [tag], build_args, target, labels, nocache, pull)
-        except WouldBuild:
-            return {"changed": True, "actions": ["Built image %s" % name], "steps": builder.counts()}
-        changed = image_id != before
-        result = self._result(changed, ["Built image %s" % name] if changed else [], image_id, check=self.check_mode)
-        result["steps"] = builder.counts()
-        return result
-
-    def commit(self, container, name, author=None, message=None, changes=(), pause=True):
-        """``docker commit CONTAINER NAME``; ``changed`` is false when ``name`` already is an
-        image with the same layers and config (times aside)."""
-        from . import commit as _commit  # pylint: disable=import-outside-toplevel
-        from .containers import Containers  # pylint: disable=import-outside-toplevel
-        from .layer import diff as _diff  # pylint: disable=import-outside-toplevel
-        containers = Containers(self.store)
-        record = containers.records.find(container)
-        tag = reference.parse(name).tagged_name
-        layers = [{k: layer[k] for k in ("diff_id", "chain_id", "size")}
-                  for layer in self.store.images.get(record["image_id"])["layers"]]
-        config = _commit.new_config(self.store, record, author, message, changes)
-        with self.store.work_dir("commit-") as work:
-            tar_path = os.path.join(work, "layer.tar")
-            with _commit.frozen(containers, record, pause and not self.check_mode):
-                written = _diff.tar_directory(containers.records.path(record["id"], "upper"), tar_path, overlay=True)
-            parent = layers[-1]["chain_id"] if layers else None
-            layers.append({"diff_id": written.diff_id, "chain_id": _digest.chain_id(parent, written.diff_id),
-                           "size": written.size})
-            config["rootfs"] = {"type": "layers", "diff_ids": [layer["diff_id"] for layer in layers]}
-            current = self.store.load_refs()["tags"].get(tag)
-            if _commit.same_image(self.store, current, config, layers):
-                return self._result(False, [], current)
-            actions = ["Committed container %s as %s" % (record["name"], name)]
-            if self.check_mode:
-                return {"changed": True, "actions": actions, "image": {}}
-            layers[-1] = image_writer.layer_from_tar(self.store, tar_path, written.diff_id, parent)
-            image_id = image_writer.record_image(self.store, config, layers, [tag])
-        return self._result(True, actions, image_id)
-
-    # ---------------------------------------------------------------- pushing
-    def push(self, name, repository=None, compression=None):
-        """``docker push``: ``name`` (an image in the store) to its registry, or to ``repository``."""
-        from .push import Pusher, check_compression  # pylint: disable=import-outside-toplevel
-        match = self.find_image(name)
-        target = reference.parse(repository or name)
-        if target.digest:
-            raise InvalidReference("cannot push to a digest reference: %s" % target)
-        pusher = Pusher(self.store, _pull.client_for(target, **self.registry_options), target, self.check_mode)
-        with self.store.work_dir("push-") as work:
-            digest = pusher.push(self.store.images.get(match.image_id), check_compression(compression), work)
-        report = pusher.report
-        changed = report.pop("changed")
-        if changed and not self.check_mode:
-            with self.store.locks.store():
-                record = self.store.images.get(match.image_id)
-                record["repo_digests"] = sorted(set(record.get("repo_digests", [])) | {
-                    "%s@%s" % (target.repository, digest)})
-                self.store.images.put(record)
-        result = self._result(changed, ["Pushed %s (%s)" % (target, digest)] if changed else [], match.image_id)
-        result["pushed"] = dict(report, repository=str(target))
-        return result
-
-    # ---------------------------------------------------------------- names
-    def tag(self, source, target):
-        """``docker tag SOURCE TARGET``."""
-        target_ref = reference.parse(target)
-        if target_ref.digest:
-            raise InvalidReference("cannot tag with a digest reference: %s" % target)
-        refs = self.store.load_refs()
-        match = local_images.find(self.store, refs, source)
-        if refs["tags"].get(target_ref.tagged_name) == match.image_id:
-            return self._result(False, [], match.image_id)
-        actions = ["Tagged %s as %s" % (match.image_id, target_ref)]
-        if not self.check_mode:
-            with self.store.locks.store():
-                refs = self.store.load_refs()
-                refs["tags"][target_ref.tagged_name] = match.image_id
-                self.store.refs.save(refs)
-        return self._result(True, actions, match.image_id, check=self.check_mode)
-
-    def remove(self, name, force=False):
-        """``docker rmi [-f] NAME``: untag, and delete the image once nothing names it."""
-        refs = self.store.load_refs()
-        try:
-            match = local_images.find(self.store, refs, name)
-        except ImageNotFound:
-            return {"changed": False, "actions": [], "untagged": [], "deleted": []}
-        if self.check_mode:
-            names, delete = self._untag_plan(refs, match, name, force)
-            return self._removal(names, [match.image_id] if delete else [])
-        with self.store.locks.store():
-            refs = self.store.load_refs()
-            match = local_images.find(self.store, refs, name)
-            names, delete = self._untag_plan(refs, match, name, force)
-            local_images.drop_names(refs, names)
-            self.store.refs.save(refs)
-            deleted = self._delete_image(match.image_id) if delete else []
-        return self._removal(names, deleted)
-
-    def _untag_plan(self, refs, match, name, force):
-        """Docker's rule: the last name of an image a container uses goes only with force, and
-        the image itself stays (dangling) until no container uses it."""
-        names, delete = local_images.untag_plan(refs, match, force)
-        users = ContainerStore(os.path.join(self.store.root, "containers")).users_of_image(match.image_id)
-        if not delete or not users:
-            return names, delete
-        if not force:
-            short, user = match.image_id.split(":")[-1][:12], users[0]
-            container = "%s (%s)" % (user["id"][:12], user["name"])
-            if match.kind == "id":
-                message = ("conflict: unable to delete %s (must be forced) - image is being used by container %s"
-                           % (short, container))
-            else:
-                message = ("conflict: unable to remove repository reference \"%s\" (must force) - container %s "
-                           "is using its referenced image %s" % (name, container, short))
-            raise InUse(message, image_id=match.image_id, containers=[u["name"] for u in users])
-        return names, False
-
-    def _delete_image(self, image_id):
-        record = self.store.images.get(image_id)
-        layers = local_images.unreferenced_layers(self.store, record)
-        blobs = local_images.unreferenced_blobs(self.store, record)
-        self.store.images.delete(image_id)
-        removed = [c for c in reversed(layers) if self.store.layers.remove(c)]
-        for blob in blobs:
-            self.store.blobs.delete(blob)
-        return [image_id] + removed
-
-    def _removal(self, names, deleted):
-        actions = ["Untagged: %s" % image_view.familiar(n) for n in names] + ["Deleted: %s" % d for d in deleted]
-        return {"changed": bool(names or deleted), "actions": actions,
-                "untagged": [image_view.familiar(n) for n in names], "deleted": deleted}
-
-    def _result(self, changed, actions, image_id, check=False):
-        out = {"changed": changed, "actions": actions}
-        if image_id and not check:
-            out["image"] = self.inspect_image(image_id)
-        elif image_id:
-            out["image"] = {"id": image_id}
-        return out
-
-
-def _chains(resolved):
-    return _digest.chain_ids(resolved.config["rootfs"]["diff_ids"])
+    def disk_usage(self):
+        """``docker system df -v`` for images (an empty report when there is no store yet)."""
+        from .system import disk_usage  # pylint: disable=import-outside-toplevel
+        if not self.store.exists:
+            return {"images": [], "total_size": 0, "layers": 0, "reclaimable": 0}
+        return disk_usage.report(self.store)

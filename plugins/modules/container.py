@@ -257,7 +257,6 @@ diff:
 '''
 
 from ansible_collections.strata.containers.plugins.module_utils._module import engine_for, make_module, run
-from ansible_collections.strata.containers.plugins.module_utils.container_service import ContainerService
 
 CONTAINER_OPTIONS = {
     "command": {"type": "raw"},
@@ -304,7 +303,7 @@ def main():
 
     def action():
         params = module.params
-        service = ContainerService(engine_for(module, registry=True), runtime=params["runtime"])
+        service = engine_for(module, registry=True, runtime=params["runtime"]).containers
         result = service.ensure(params["name"], state=params["state"], image=params["image"], pull=params["pull"],
                                 params={k: params[k] for k in CONTAINER_OPTIONS}, restart=params["restart"],
                                 recreate=params["recreate"], force_kill=params["force_kill"],

@@ -108,7 +108,6 @@ stdout_lines:
 import shlex
 
 from ansible_collections.strata.containers.plugins.module_utils._module import engine_for, make_module, run
-from ansible_collections.strata.containers.plugins.module_utils.container_service import ContainerService
 
 
 def main():
@@ -126,7 +125,7 @@ def main():
     def action():
         params = module.params
         argv = params["argv"] or shlex.split(params["command"])
-        service = ContainerService(engine_for(module, read_only=True))
+        service = engine_for(module, read_only=True).containers
         record = service.containers.records.find(params["container"])
         if module.check_mode:
             return {"changed": True}

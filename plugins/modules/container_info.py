@@ -119,7 +119,6 @@ containers:
 
 from ansible_collections.strata.containers.plugins.module_utils._errors import ContainerNotFound
 from ansible_collections.strata.containers.plugins.module_utils._module import engine_for, make_module, run
-from ansible_collections.strata.containers.plugins.module_utils.container_service import ContainerService
 
 
 def main():
@@ -130,7 +129,7 @@ def main():
     })
 
     def action():
-        service = ContainerService(engine_for(module, read_only=True))
+        service = engine_for(module, read_only=True).containers
         name = module.params["name"]
         if not name:
             return {"changed": False, "containers": service.info(all_containers=module.params["all"])}

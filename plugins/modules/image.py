@@ -292,7 +292,7 @@ def _full_name(name, tag):
 
 def _snapshot(engine, name):
     try:
-        image = engine.inspect_image(name)
+        image = engine.images.inspect_image(name)
     except Exception:  # not there (or not a valid name yet): nothing before
         return {"exists": False}
     return {"exists": True, "id": image["id"], "repo_tags": image["repo_tags"]}
@@ -306,11 +306,11 @@ def _present(module, engine, name):
     if params["push"]:
         image_id = (result.get("image") or {}).get("id")
         target = params["repository"] or name
-        if not image_id or not engine.has_image(image_id):
+        if not image_id or not engine.images.has_image(image_id):
             result["actions"].append("Pushed %s" % target)  # check mode: the image is not made yet
             result["changed"] = True
             return result
-        pushed = engine.push(image_id, target, params["compression"])
+        pushed = engine.images.push(image_id, target, params["compression"])
         result["changed"] = result["changed"] or pushed["changed"]
         result["actions"] += pushed["actions"]
         result["pushed"] = pushed["pushed"]
@@ -322,26 +322,28 @@ def _obtain(module, engine, name):
     if params["source"] == "build":
         if not params["path"]:
             raise InvalidSpec("source=build needs path, the build context directory")
-        return engine.build(name, params["path"], params["dockerfile"], params["build_args"], params["target"],
-                            params["labels"], params["nocache"], params["pull"])
+        return engine.builds.build(name, params["path"], dockerfile=params["dockerfile"],
+                                   build_args=params["build_args"], target=params["target"], labels=params["labels"],
+                                   nocache=params["nocache"], pull=params["pull"])
     if params["source"] == "commit":
         if not params["container"]:
             raise InvalidSpec("source=commit needs container, the container to commit")
-        return engine.commit(params["container"], name, params["author"], params["commit_message"], params["changes"],
-                             params["pause"])
+        return engine.containers.commit(params["container"], name, author=params["author"],
+                                        message=params["commit_message"], changes=params["changes"],
+                                        pause=params["pause"])
     if params["source"] == "local":
-        return engine.local_image(name)
+        return engine.images.local_image(name)
     if params["all_tags"]:
-        return engine.pull_all_tags(name, policy=params["pull"], platform=params["platform"])
-    return engine.pull(name, policy=params["pull"], platform=params["platform"])
+        return engine.images.pull_all_tags(name, policy=params["pull"], platform=params["platform"])
+    return engine.images.pull(name, policy=params["pull"], platform=params["platform"])
 
 
 def _tag(module, engine, name, result):
-    if module.check_mode and not engine.has_image(result["image"]["id"]):
+    if module.check_mode and not engine.images.has_image(result["image"]["id"]):
         # Check mode pulled nothing, so the new name would be new too.
         result["actions"].append("Tagged %s as %s" % (name, module.params["repository"]))
         return result
-    tagged = engine.tag(result["image"]["id"], module.params["repository"])
+    tagged = engine.images.tag(result["image"]["id"], module.params["repository"])
     result["changed"] = result["changed"] or tagged["changed"]
     result["actions"] += tagged["actions"]
     if not module.check_mode:
@@ -383,7 +385,7 @@ def main():
         name = _full_name(module.params["name"], module.params["tag"])
         before = _snapshot(engine, name)
         if module.params["state"] == "absent":
-            result = engine.remove(name, force=module.params["force"])
+            result = engine.images.remove(name, force=module.params["force"])
         else:
             result = _present(module, engine, name)
         if module._diff:

@@ -129,7 +129,6 @@ image:
 
 from ansible_collections.strata.containers.plugins.module_utils._errors import InvalidSpec
 from ansible_collections.strata.containers.plugins.module_utils._module import engine_for, make_module, run
-from ansible_collections.strata.containers.plugins.module_utils.archive_service import ArchiveService
 
 
 def main():
@@ -146,7 +145,7 @@ def main():
 
     def action():
         params = module.params
-        service = ArchiveService(engine_for(module))
+        service = engine_for(module).archives
         if params["action"] == "save":
             return service.save(params["names"], params["path"], params["format"])
         if params["action"] == "load":

@@ -212,7 +212,6 @@ images:
 
 from ansible_collections.strata.containers.plugins.module_utils._errors import ImageNotFound
 from ansible_collections.strata.containers.plugins.module_utils._module import engine_for, make_module, run
-from ansible_collections.strata.containers.plugins.module_utils import disk_usage
 from ansible_collections.strata.containers.plugins.module_utils.store import integrity
 
 
@@ -231,20 +230,19 @@ def main():
         engine = engine_for(module, registry=True, read_only=True)
         if module.params["search"]:
             return {"changed": False, "images": [],
-                    "results": engine.search(module.params["search"], module.params["limit"], module.params["stars"])}
+                    "results": engine.images.search(module.params["search"], module.params["limit"], module.params["stars"])}
         if module.params["name"]:
             images = []
             for name in module.params["name"]:
                 try:
-                    images.append(engine.inspect_image(name))
+                    images.append(engine.images.inspect_image(name))
                 except ImageNotFound:
                     pass
         else:
-            images = engine.list_images(module.params["filters"])
+            images = engine.images.list_images(module.params["filters"])
         result = {"changed": False, "images": images}
         if module.params["disk_usage"]:
-            result["disk_usage"] = disk_usage.report(engine.store) if engine.store.exists else {
-                "images": [], "total_size": 0, "layers": 0, "reclaimable": 0}
+            result["disk_usage"] = engine.disk_usage()
         if module.params["verify"]:
             result["problems"] = integrity.check(engine.store)
         return result

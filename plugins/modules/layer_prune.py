@@ -118,7 +118,6 @@ problems:
 '''
 
 from ansible_collections.strata.containers.plugins.module_utils._module import engine_for, make_module, run
-from ansible_collections.strata.containers.plugins.module_utils.prune import Pruner
 from ansible_collections.strata.containers.plugins.module_utils.store import integrity
 
 
@@ -137,7 +136,7 @@ def main():
         problems = None
         if params["repair"]:
             problems = integrity.check(engine.store, repair=not module.check_mode)
-        result = Pruner(engine).prune(params["all"], params["containers"], params["build_cache"], params["filters"])
+        result = engine.pruner.prune(params["all"], params["containers"], params["build_cache"], params["filters"])
         if problems is not None:
             result["problems"] = problems
             result["changed"] = result["changed"] or any(p["repaired"] for p in problems)

@@ -16,7 +16,6 @@ import pytest
 from podman import podman  # noqa: F401  pylint: disable=unused-import
 from rig.host import remove_empty_cgroups, unmount_under
 
-from ansible_collections.strata.containers.plugins.module_utils.container_service import ContainerService
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
 from ansible_collections.strata.containers.plugins.module_utils.network import bridge
 from ansible_collections.strata.containers.plugins.module_utils.runtime import oci
@@ -29,7 +28,7 @@ def remove_containers(root):
     """Every container in the store at ``root``, killed and removed; returns their IDs."""
     if not os.path.isdir(os.path.join(root, "containers")):
         return []
-    service = ContainerService(Engine(root))
+    service = Engine(root).containers
     removed = []
     for record in service.containers.records.all():
         state = service.containers.records.state(record["id"])

@@ -43,7 +43,6 @@ from rig.host import unmount_under
 from rig.registry import BINARY as REGISTRY_BINARY
 from rig.registry import CONFIG as REGISTRY_CONFIG
 
-from ansible_collections.strata.containers.plugins.module_utils.container_service import ContainerService
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
 from ansible_collections.strata.containers.plugins.module_utils.runtime import oci
 
@@ -143,7 +142,7 @@ def remove_all_containers(root):
     """Every container in the store at ``root`` killed and removed (monitor and main process by
     PID if the engine could not); then whatever is still mounted below the root is unmounted."""
     if os.path.isdir(os.path.join(root, "containers")):
-        service = ContainerService(Engine(root))
+        service = Engine(root).containers
         for record in service.containers.records.all():
             state = service.containers.records.state(record["id"])
             try:

@@ -146,3 +146,16 @@ def test_oversized_manifest(registry, tmp_root):
         server.shutdown()
         server.server_close()
         thread.join(10)
+
+
+def test_unexpected_os_error_fails_readably(registry, tmp_path):
+    """An OSError the engine does not expect (the store's refs.json is a directory) is a failure
+    a person can act on: the path and the reason, not Ansible's MODULE FAILURE traceback."""
+    root = tmp_path / "store"
+    (root / "refs.json").mkdir(parents=True)
+    result = run_module("image", {"name": registry.images["busybox"], "root": str(root),
+                                  "insecure_registries": [registry.addr]})
+    assert result["failed"]
+    assert "MODULE FAILURE" not in result["msg"] and "module_stderr" not in result
+    assert result["msg"] == "cannot use %s/refs.json: Is a directory (IsADirectoryError)" % root, result["msg"]
+    assert result["error"] == "IsADirectoryError" and result["path"] == "%s/refs.json" % root

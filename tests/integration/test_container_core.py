@@ -14,7 +14,7 @@ import pytest
 import treecompare
 
 from ansible_collections.strata.containers.plugins.module_utils import _linux
-from ansible_collections.strata.containers.plugins.module_utils.containers import Containers
+from ansible_collections.strata.containers.plugins.module_utils.containers.lifecycle import Containers
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
@@ -37,7 +37,7 @@ def _wait(predicate, timeout=10):
 @pytest.fixture
 def containers(registry, tmp_root):
     engine = Engine(tmp_root)
-    image = engine.pull(registry.images["busybox"])["image"]
+    image = engine.images.pull(registry.images["busybox"])["image"]
     parent = "/strata-test-%d" % os.getpid()
     made = Containers(engine.store, cgroup_parent=parent)
     made.image = image

@@ -25,16 +25,15 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root"
 PRELUDE = """
 import sys
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
-from ansible_collections.strata.containers.plugins.module_utils.archive_service import ArchiveService
 root, arg = sys.argv[1], sys.argv[2]
 """
 OPS = {
     "pull": "engine = Engine(root, insecure_registries=[arg.split('/')[0]])\n"
-            "engine.remove(arg)\nengine.pull(arg)",
-    "load": "engine = Engine(root)\nfor image in ArchiveService(engine).load(arg)['images']:\n"
-            "    engine.remove(image, force=True)\nArchiveService(engine).load(arg)",
-    "build": "Engine(root).build('crash/build:1', arg, nocache=True, runtime='runc')",
-    "commit": "Engine(root).commit('ticker', 'crash/commit:1')",
+            "engine.images.remove(arg)\nengine.images.pull(arg)",
+    "load": "engine = Engine(root)\nfor image in engine.archives.load(arg)['images']:\n"
+            "    engine.images.remove(image, force=True)\nengine.archives.load(arg)",
+    "build": "Engine(root).builds.build('crash/build:1', arg, nocache=True, runtime='runc')",
+    "commit": "Engine(root).containers.commit('ticker', 'crash/commit:1')",
 }
 TRIALS = {"pull": 15, "load": 12, "build": 12, "commit": 12}
 DOCKERFILE = "FROM %s\nCOPY files /files\nRUN sleep 0.3; cp -r /files /copy && echo done > /marker\nCMD [\"sh\"]\n"

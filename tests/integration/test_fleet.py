@@ -27,7 +27,6 @@ import tempfile
 import pytest
 from fleet import NETNS_DIR, Fleet, our_network_objects
 
-from ansible_collections.strata.containers.plugins.module_utils.container_service import ContainerService
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
 from ansible_collections.strata.containers.plugins.module_utils.runtime import oci
 
@@ -170,7 +169,7 @@ def write(directory, name, text):
 
 
 def service_of(host):
-    return ContainerService(Engine(host.root, read_only=True))
+    return Engine(host.root, read_only=True).containers
 
 
 def status(host, name):

@@ -10,7 +10,7 @@ import skopeo
 import treecompare
 from ansible_runner import run_module
 
-from ansible_collections.strata.containers.plugins.module_utils import overlay
+from ansible_collections.strata.containers.plugins.module_utils.runtime import overlay
 from ansible_collections.strata.containers.plugins.module_utils.store.store import Store
 
 

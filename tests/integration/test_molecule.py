@@ -18,7 +18,6 @@ import uuid
 import pytest
 from ansible_runner import run_module
 
-from ansible_collections.strata.containers.plugins.module_utils.container_service import ContainerService
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
@@ -74,7 +73,7 @@ def _ok(result):
 
 
 def _service(root):
-    return ContainerService(Engine(root, read_only=True))
+    return Engine(root, read_only=True).containers
 
 
 def start_container(registry, root, name, **options):
@@ -212,7 +211,7 @@ def test_molecule_scenario(registry, container_root, tmp_path, scenario):
 
     service = _service(container_root)
     assert service.containers.records.all() == []  # destroy left no container
-    assert service.engine.find_image(registry.images[image])  # the image stays, as docker rmi is not destroy
+    assert service.images.find_image(registry.images[image])  # the image stays, as docker rmi is not destroy
     assert not (tmp_path / "molecule" / "stores").exists()  # nor the app instance's own store
     with open("/proc/self/mountinfo") as f:
         assert not [line for line in f if " %s/" % container_root in line or str(tmp_path) in line]

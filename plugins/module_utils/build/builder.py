@@ -15,7 +15,8 @@ import json
 import os
 import secrets
 
-from .. import image_writer
+from ..images import writer as image_writer
+from ..oci import timestamps
 from .._errors import BuildError, DockerfileSyntaxError
 from ..runtime import bundle
 from ..runtime.oci import Runtime, choose
@@ -37,11 +38,11 @@ class WouldBuild(Exception):
 
 
 class Builder:
-    def __init__(self, engine, runtime_name=None, dry_run=False):
-        self.engine = engine
+    def __init__(self, images, runtime_name=None, dry_run=False):
+        self.images = images
         self.dry_run = dry_run
-        self.store = engine.store
-        self.cache = BuildCache(engine.store)
+        self.store = images.store
+        self.cache = BuildCache(images.store)
         self.runtime_name = runtime_name
         self._runtime = None
         self.reused = self.made = 0
@@ -127,7 +128,7 @@ class Builder:
 
     def image_state(self, name, pull="missing"):
         """The state of an image in the store (pulled first when the policy says so)."""
-        image_id = self.engine.pull(name, policy=pull if pull in ("always", "never") else "missing")["image"]["id"]
+        image_id = self.images.pull(name, policy=pull if pull in ("always", "never") else "missing")["image"]["id"]
         if self.dry_run and not self.store.images.exists(image_id):
             raise WouldBuild()
         record = self.store.images.get(image_id)
@@ -153,7 +154,7 @@ class Builder:
         if entry is None and self.dry_run:
             raise WouldBuild()
         if entry is None:
-            entry = {"created": image_writer.now()}
+            entry = {"created": timestamps.now()}
             if keyword == "RUN":
                 entry["layer"] = self._run(state, instruction, env)
             elif prepared is not None:

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 
-from ..store.fsutil import atomic_write_json, read_json
+from ..fs.atomic import atomic_write_json, read_json
 
 
 def step_key(parent_key, text, inputs=""):

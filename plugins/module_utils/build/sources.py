@@ -12,7 +12,8 @@ import hashlib
 import os
 import stat
 
-from .. import rootfs_paths
+from ..fs import inroot as rootfs_paths
+from ..oci.digest import CHUNK
 from .._errors import BuildError, InvalidSpec
 from . import expand as _expand
 from . import steps
@@ -109,7 +110,7 @@ class Sources:
                     digest.update(os.readlink(full).encode())
                 elif stat.S_ISREG(info.st_mode):
                     with open(full, "rb") as handle:
-                        for chunk in iter(lambda: handle.read(1 << 20), b""):
+                        for chunk in iter(lambda: handle.read(CHUNK), b""):
                             digest.update(chunk)
         return digest.hexdigest()
 

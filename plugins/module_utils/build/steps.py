@@ -13,7 +13,9 @@ import shutil
 import subprocess
 import tarfile
 
-from .. import _linux, overlay, rootfs_paths
+from .. import _linux
+from ..runtime import overlay
+from ..fs import inroot as rootfs_paths
 from .._errors import BuildError, InvalidSpec, StepFailed
 from ..runtime import bundle
 from ..store import tempdirs

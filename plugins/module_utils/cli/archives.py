@@ -5,9 +5,8 @@ without ``-o``/``-i`` they stream through stdout/stdin, as Docker's do."""
 
 from __future__ import annotations
 
-from ..archive_service import ArchiveService
-from ..archives import read_archive
-from ..image_view import familiar
+from ..archive.transfer import read_archive
+from ..images.view import familiar
 from . import progress
 from .common import CliError, input_file, output_file
 
@@ -35,7 +34,7 @@ def register(add):
 
 
 def save(ctx, args):
-    service = ArchiveService(ctx.engine(read_only=True))
+    service = ctx.engine(read_only=True).archives
     with output_file(ctx, args.output, "images.tar") as path:
         with progress.step(ctx.stderr, "Saving %s" % ", ".join(args.images)):
             service.save(args.images, path, args.format)
@@ -46,7 +45,7 @@ def load(ctx, args):
     engine = ctx.engine()
     with input_file(ctx, args.input, "images.tar") as path:
         with progress.step(ctx.stderr, "Loading %s" % (args.input or "images from stdin")):
-            ArchiveService(engine).load(path)
+            engine.archives.load(path)
         if args.quiet:
             return 0
         dummy, loaded = read_archive(path)  # its names, as Docker lists them (also when they were there)
@@ -59,7 +58,7 @@ def load(ctx, args):
 
 
 def export(ctx, args):
-    service = ArchiveService(ctx.engine(read_only=True))
+    service = ctx.engine(read_only=True).archives
     with output_file(ctx, args.output, "container.tar") as path:
         service.export(args.container, path)
     return 0
@@ -71,6 +70,6 @@ def import_(ctx, args):
     if "://" in args.file:
         raise CliError("importing from a URL is not supported; download the file first")
     with input_file(ctx, args.file, "import.tar") as path:
-        result = ArchiveService(ctx.engine()).import_tarball(path, args.name, args.change, args.message)
+        result = ctx.engine().archives.import_tarball(path, args.name, args.change, args.message)
     ctx.out(result["image"]["id"])
     return 0

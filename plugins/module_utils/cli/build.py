@@ -47,11 +47,12 @@ def build(ctx, args):
         elif dockerfile:
             dockerfile = os.path.abspath(dockerfile)  # Docker's -f is relative to the working directory
         with progress.step(ctx.stderr, "Building %s" % args.tag[0]):
-            result = engine.build(args.tag[0], os.path.abspath(args.context), dockerfile, build_args or None,
-                                  args.target, labels or None, args.no_cache, "always" if args.pull else "missing")
+            result = engine.builds.build(args.tag[0], os.path.abspath(args.context), dockerfile=dockerfile,
+                                         build_args=build_args or None, target=args.target, labels=labels or None,
+                                         nocache=args.no_cache, pull="always" if args.pull else "missing")
     image_id = result["image"]["id"]
     for name in args.tag[1:]:
-        engine.tag(image_id, name)
+        engine.images.tag(image_id, name)
     if args.quiet:
         ctx.out(image_id)
         return 0
@@ -66,6 +67,7 @@ def build(ctx, args):
 def commit(ctx, args):
     if not args.name:
         raise CliError("strata commit needs a name for the new image: strata commit CONTAINER REPOSITORY[:TAG]")
-    result = ctx.engine().commit(args.container, args.name, args.author, args.message, args.change, args.pause)
+    result = ctx.engine().containers.commit(args.container, args.name, author=args.author, message=args.message,
+                                            changes=args.change, pause=args.pause)
     ctx.out(result["image"]["id"])
     return 0

@@ -10,7 +10,6 @@ import os
 import shutil
 import tempfile
 
-from ..container_service import ContainerService
 from ..engine import Engine
 from ..store.store import DEFAULT_ROOT
 
@@ -46,7 +45,7 @@ class Context:
                       insecure_registries=getattr(self.args, "insecure_registry", None) or ())
 
     def service(self, read_only=False):
-        return ContainerService(self.engine(read_only=read_only))
+        return self.engine(read_only=read_only).containers
 
     def out(self, text=""):
         self.stdout.write(text + "\n")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import time
 
-from ..image_view import parse_time
+from ..oci.timestamps import parse_time
 from .template import Template
 
 # Docker: tabwriter.NewWriter(out, 10, 1, 3, ' ', 0)

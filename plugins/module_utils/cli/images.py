@@ -96,7 +96,7 @@ def images(ctx, args):
     wanted = filters(args.filter)
     if args.repository:
         wanted.setdefault("reference", []).append(args.repository)
-    found = ctx.engine(read_only=True).list_images(wanted)
+    found = ctx.engine(read_only=True).images.list_images(wanted)
     if wanted.get("reference"):  # Docker lists only the names that match, not all the image's names
         for image in found:
             for key in ("repo_tags", "repo_digests"):
@@ -111,8 +111,8 @@ def rmi(ctx, args):
     engine = ctx.engine()
     for name in args.images:
         try:
-            engine.find_image(name)  # Docker says "No such image"; the engine's removal is idempotent
-            result = engine.remove(name, force=args.force)
+            engine.images.find_image(name)  # Docker says "No such image"; the engine's removal is idempotent
+            result = engine.images.remove(name, force=args.force)
         except EngineError as exc:
             ctx.error(str(exc))
             continue
@@ -122,12 +122,12 @@ def rmi(ctx, args):
 
 
 def tag(ctx, args):
-    ctx.engine().tag(args.source, args.target)
+    ctx.engine().images.tag(args.source, args.target)
     return 0
 
 
 def history(ctx, args):
-    image = ctx.engine(read_only=True).inspect_image(args.image)
+    image = ctx.engine(read_only=True).images.inspect_image(args.image)
     now = time.time()
     rows = []
     for number, entry in enumerate(image["history"]):

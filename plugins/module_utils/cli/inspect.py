@@ -77,7 +77,7 @@ def find(service, name, kind=None):
             if kind:
                 raise
     try:
-        return image_json(service.engine.inspect_image(name))
+        return image_json(service.images.inspect_image(name))
     except ImageNotFound as exc:
         if kind:
             raise

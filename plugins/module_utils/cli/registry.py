@@ -46,7 +46,7 @@ def pull(ctx, args):
         if _has_tag(args.name):
             raise CliError("tag can't be used with --all-tags/-a")
         with progress.step(ctx.stderr, "Pulling all tags of %s" % ref.familiar_name):
-            result = engine.pull_all_tags(args.name, policy="always", platform=args.platform)
+            result = engine.images.pull_all_tags(args.name, policy="always", platform=args.platform)
         if not args.quiet:
             for name in result["pulled"]:
                 ctx.out("%s: Pulling from %s" % (name.rsplit(":", 1)[-1], ref.path))
@@ -59,7 +59,7 @@ def pull(ctx, args):
             ctx.out("Using default tag: latest")
         ctx.out("%s: Pulling from %s" % (ref.digest or ref.tag, ref.path))
     with progress.step(ctx.stderr, "Pulling %s" % ref.familiar):
-        result = engine.pull(args.name, policy="always", platform=args.platform)
+        result = engine.images.pull(args.name, policy="always", platform=args.platform)
     if not args.quiet:
         image = result.get("image") or {}
         digest = ref.digest or image.get("index_digest") or image.get("manifest_digest")
@@ -74,7 +74,7 @@ def pull(ctx, args):
 def push(ctx, args):
     ref = reference.parse(args.name)
     with progress.step(ctx.stderr, "Pushing %s" % ref.familiar):
-        result = ctx.engine().push(args.name, compression=args.compression)
+        result = ctx.engine().images.push(args.name, compression=args.compression)
     pushed = result["pushed"]
     if args.quiet:
         ctx.out(pushed.get("manifest_digest", ""))
@@ -101,7 +101,7 @@ def search(ctx, args):
     official = None
     if "is-official" in wanted:
         official = wanted["is-official"][-1].lower() in ("true", "1")
-    results = ctx.engine(read_only=True).search(args.term, args.limit, stars, official)
+    results = ctx.engine(read_only=True).images.search(args.term, args.limit, stars, official)
     rows = []
     for found in results:
         description = found["description"].replace("\n", " ")

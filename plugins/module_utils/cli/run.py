@@ -81,21 +81,21 @@ def container_params(args):
     return params
 
 
-def _ensure_image(ctx, engine, args):
+def _ensure_image(ctx, images, args):
     """Docker's "Unable to find image ... locally", then a pull, when the store lacks it."""
     if args.pull == "always":
         with progress.step(ctx.stderr, "Pulling %s" % args.image):
-            engine.pull(args.image, policy="always", platform=args.platform)
+            images.pull(args.image, policy="always", platform=args.platform)
         return
     try:
-        engine.find_image(args.image)
+        images.find_image(args.image)
         return
     except ImageNotFound:
         if args.pull == "never":
             raise
     ctx.err("Unable to find image '%s' locally" % reference.parse(args.image).familiar)
     with progress.step(ctx.stderr, "Pulling %s" % args.image):
-        engine.pull(args.image, platform=args.platform)
+        images.pull(args.image, platform=args.platform)
 
 
 def _start_failure(exc):
@@ -122,7 +122,7 @@ def _make(ctx, args, state):
                            'remove (or rename) that container to be able to reuse that name.'
                            % (args.name, existing["id"]), SETUP_FAILED)
         name = args.name or names.generate(lambda n: service.find(n) is not None)
-        _ensure_image(ctx, service.engine, args)
+        _ensure_image(ctx, service.images, args)
         result = service.ensure(name, state=state, image=args.image, pull="missing", params=params,
                                 platform=args.platform)
     except ContainerError as exc:

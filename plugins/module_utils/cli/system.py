@@ -8,9 +8,7 @@ from __future__ import annotations
 import os
 import time
 
-from .. import disk_usage
 from ..build.cache import BuildCache
-from ..prune import Pruner
 from . import format as fmt
 from .common import filters
 from .images import name_rows
@@ -57,7 +55,7 @@ def prune(ctx, args):
             ctx.out()  # the answer was not echoed
         if answer.strip().lower() not in ("y", "yes"):
             return 0
-    result = Pruner(ctx.engine()).prune(args.all, args.containers, args.build_cache, wanted)
+    result = ctx.engine().pruner.prune(args.all, args.containers, args.build_cache, wanted)
     if result["containers"]:
         ctx.out("Deleted Containers:")
         for name in result["containers"]:
@@ -111,7 +109,7 @@ def _volume_links(records):
 
 def _measure(service):
     """What ``system df`` shows: containers' writable layers, volumes and the build cache."""
-    store, containers = service.engine.store, service.containers
+    store, containers = service.images.store, service.containers
     records = containers.records.all() if store.exists else []
     seen = set()
     facts = {"records": records, "links": _volume_links(records),
@@ -129,9 +127,9 @@ def _measure(service):
 
 
 def df(ctx, args):
-    service = ctx.service(read_only=True)
-    store = service.engine.store
-    report = disk_usage.report(store) if store.exists else {"images": [], "total_size": 0, "reclaimable": 0}
+    engine = ctx.engine(read_only=True)
+    service, store = engine.containers, engine.store
+    report = engine.disk_usage()
     facts = _measure(service)
     sizes, running, volumes, links = facts["sizes"], facts["running"], facts["volumes"], facts["links"]
     rows = [_row("Images", len(report["images"]), sum(1 for i in report["images"] if i["containers"]),
@@ -145,7 +143,7 @@ def df(ctx, args):
         ctx.write(fmt.render(DF_TABLE, rows, DF_HEADERS))
         return 0
     ctx.out("Images space usage:\n")
-    ctx.write(fmt.render(DF_IMAGES, _image_rows(service.engine, report["images"]), DF_IMAGE_HEADERS))
+    ctx.write(fmt.render(DF_IMAGES, _image_rows(service.images, report["images"]), DF_IMAGE_HEADERS))
     ctx.out("\nContainers space usage:\n")
     views = {v["id"]: v for v in service.info()} if store.exists else {}
     ctx.write(fmt.render("table {{.ID}}\t{{.Image}}\t{{.Size}}\t{{.Status}}\t{{.Names}}",
@@ -161,10 +159,10 @@ def df(ctx, args):
     return 0
 
 
-def _image_rows(engine, images):
+def _image_rows(service, images):
     rows, now = [], time.time()
     for usage in images:
-        view = engine.inspect_image(usage["id"])
+        view = service.inspect_image(usage["id"])
         for repo, tag, dummy in name_rows(view, False):
             rows.append({"Repository": repo, "Tag": tag, "ID": fmt.short_id(usage["id"]),
                          "CreatedSince": fmt.ago(view["created"], now), "Size": fmt.human_size(usage["size"], 4),

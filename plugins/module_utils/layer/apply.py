@@ -12,7 +12,7 @@
 - Modes (setuid/sticky included), owners, times, xattrs and device nodes are kept.
 
 Contract: on any error ``apply_layer`` raises a LayerError (or the stream's own EngineError)
-and the caller removes ``dest`` with ``remove_tree``: it is half-written. Nothing is fsynced;
+and the caller removes ``dest`` with ``fs.tree.remove_tree``: it is half-written. Nothing is fsynced;
 the caller syncs the filesystem once per layer.
 """
 
@@ -24,13 +24,10 @@ import stat
 import tarfile
 
 from .._errors import EngineError, LayerError, UnsafePath, UnsupportedEntry
+from ..oci.digest import CHUNK
+from .conventions import OPAQUE, OPAQUE_XATTR, WHITEOUT, XATTR_PREFIX
 from .tarsplit import SplitRecorder
 
-WHITEOUT = ".wh."
-OPAQUE = ".wh..wh..opq"
-OPAQUE_XATTR = "trusted.overlay.opaque"
-XATTR_PREFIX = "SCHILY.xattr."
-CHUNK = 1 << 20
 _FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _DEVICES = {tarfile.CHRTYPE: stat.S_IFCHR, tarfile.BLKTYPE: stat.S_IFBLK, tarfile.FIFOTYPE: stat.S_IFIFO}
 
@@ -53,23 +50,6 @@ def apply_layer(tar_stream, dest, split_out=None):
         raise LayerError("cannot extract layer entry %r into %s: %s" % (extractor.current, dest, exc),
                          entry=extractor.current) from exc
     return {"entries": extractor.entries, "size": extractor.size}
-
-
-def remove_tree(path):
-    """Remove a (partly) extracted layer, even one with directories that deny writing."""
-    if not os.path.lexists(path):
-        return
-    if os.path.islink(path) or not os.path.isdir(path):
-        os.unlink(path)
-        return
-    os.chmod(path, 0o700)
-    for top, dirs, _files in os.walk(path):  # top-down: children are opened after this chmod
-        for name in dirs:
-            child = os.path.join(top, name)
-            mode = os.lstat(child).st_mode
-            if stat.S_ISDIR(mode):
-                os.chmod(child, stat.S_IMODE(mode) | 0o700)
-    shutil.rmtree(path)
 
 
 def clean_name(name):

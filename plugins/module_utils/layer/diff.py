@@ -24,13 +24,9 @@ import tempfile
 
 from .._errors import LayerError, UnsupportedEntry
 from ..oci.digest import HashingWriter
-from ..store.fsutil import fsync_dir
+from ..fs.atomic import fsync_dir
+from .conventions import OPAQUE, OPAQUE_XATTR, OVERLAY_XATTRS, WHITEOUT, XATTR_PREFIX
 
-WHITEOUT = ".wh."
-OPAQUE = ".wh..wh..opq"
-OPAQUE_XATTR = "trusted.overlay.opaque"
-OVERLAY_XATTRS = "trusted.overlay."
-XATTR_PREFIX = "SCHILY.xattr."
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
 _TYPES = {stat.S_IFREG: tarfile.REGTYPE, stat.S_IFDIR: tarfile.DIRTYPE, stat.S_IFLNK: tarfile.SYMTYPE,
           stat.S_IFCHR: tarfile.CHRTYPE, stat.S_IFBLK: tarfile.BLKTYPE, stat.S_IFIFO: tarfile.FIFOTYPE}

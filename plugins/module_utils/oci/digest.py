@@ -10,6 +10,8 @@ import re
 from .._errors import DigestMismatch, InvalidSpec, SizeMismatch
 
 _SHA256 = re.compile(r"^sha256:[0-9a-f]{64}$")
+CHUNK = 1 << 20  # read size for streams we copy and hash
+
 _ANY = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
 
 
@@ -81,7 +83,7 @@ class VerifyingReader:
     def digest(self):
         return "sha256:" + self._h.hexdigest()
 
-    def drain(self, chunk=1 << 20):
+    def drain(self, chunk=CHUNK):
         while self.read(chunk):
             pass
 

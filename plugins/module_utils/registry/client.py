@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from .._errors import AuthenticationError, InvalidSpec, NotFound, RegistryError
 from ..oci import digest as _digest
+from ..oci.digest import CHUNK
 from ..oci import spec
 from .auth import Authenticator
 from .transport import Transport, body_errors, temporary_status
 
 MANIFEST_ACCEPT = ", ".join(spec.MANIFEST_TYPES + spec.INDEX_TYPES)
-CHUNK = 1 << 20
 
 
 class RegistryClient:
     """Talks to one registry host; one instance per pull."""
 
-    def __init__(self, host, insecure_registries=(), username=None, password=None, ca_cert=None, client_cert=None):
+    def __init__(self, host, insecure_registries=(), *, username=None, password=None, ca_cert=None, client_cert=None):
         self.host = host
         self.transport = Transport(host, insecure_registries, ca_cert=ca_cert, client_cert=client_cert)
         self.auth = Authenticator(self.transport, username, password)

@@ -8,7 +8,7 @@ import os
 
 from .._errors import Corrupt, DigestMismatch
 from ..oci import digest as _digest
-from .fsutil import atomic_write
+from ..fs.atomic import atomic_write
 
 
 class BlobStore:

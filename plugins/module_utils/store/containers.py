@@ -10,7 +10,7 @@ import os
 import re
 
 from .._errors import ContainerNotFound, InvalidSpec
-from .fsutil import atomic_write_json, read_json
+from ..fs.atomic import atomic_write_json, read_json
 
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$")
 

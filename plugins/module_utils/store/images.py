@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 from ..oci import digest as _digest
-from .fsutil import atomic_write_json, read_json
+from ..fs.atomic import atomic_write_json, read_json
 
 
 class ImageStore:

@@ -13,7 +13,7 @@ from .._errors import EngineError
 from ..layer import tarsplit
 from ..oci import digest as _digest
 from . import tempdirs
-from .fsutil import read_json
+from ..fs.atomic import read_json
 
 
 def check(store, repair=False, deep=True):

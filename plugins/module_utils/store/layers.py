@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import secrets
 import string
-import time
 
+from ..oci import timestamps
 from .._errors import Corrupt
 from ..oci import digest as _digest
 from . import tempdirs
-from .fsutil import atomic_write, read_json, remove_tree
+from ..fs.atomic import atomic_write, read_json
 
 _SHORT_ALPHABET = string.ascii_uppercase + string.digits
 
@@ -112,8 +112,8 @@ class LayerStore:
 def _meta_json(chain_id, diff_id, parent, size, short):
     import json
     return json.dumps({"chain_id": chain_id, "diff_id": diff_id, "parent": parent, "size": size,
-                       "link": short, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+                       "link": short, "created": timestamps.now()},
                       indent=1, sort_keys=True).encode()
 
 
-__all__ = ["LayerStore", "remove_tree"]
+__all__ = ["LayerStore"]

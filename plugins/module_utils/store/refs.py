@@ -9,7 +9,7 @@ Change it only under the store lock.
 
 from __future__ import annotations
 
-from .fsutil import atomic_write_json, read_json
+from ..fs.atomic import atomic_write_json, read_json
 
 
 class Refs:

@@ -20,7 +20,8 @@ import tempfile
 import time
 
 from .. import _linux
-from .fsutil import atomic_write_json, remove_tree
+from ..fs.atomic import atomic_write_json
+from ..fs.tree import remove_tree
 
 LOCK_NAME = ".owner.lock"
 CLEANUP = "cleanup.json"

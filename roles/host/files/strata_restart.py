@@ -29,13 +29,12 @@ POLICIES = ("always", "unless-stopped")
 
 
 def load_engine(path=ENGINE):
-    """The engine's ContainerService and Engine classes and the monitor's stop-request file name."""
+    """The engine's Engine class and the monitor's stop-request file name."""
     if path not in sys.path:
         sys.path.insert(0, path)
-    from strata_engine.container_service import ContainerService  # pylint: disable=import-error,import-outside-toplevel
     from strata_engine.engine import Engine  # pylint: disable=import-error,import-outside-toplevel
     from strata_engine.runtime.monitor import STOP_REQUEST  # pylint: disable=import-error,import-outside-toplevel
-    return ContainerService, Engine, STOP_REQUEST
+    return Engine, STOP_REQUEST
 
 
 def to_restart(service, record, stop_request):
@@ -50,10 +49,10 @@ def to_restart(service, record, stop_request):
 
 def restart_root(root, runtime=None, dry_run=False, out=sys.stdout):
     """Start what should run in the store at ``root``; returns (started names, failed names)."""
-    container_service, engine, stop_request = load_engine()
+    engine, stop_request = load_engine()
     if not os.path.isdir(os.path.join(root, "containers")):
         return [], []
-    service = container_service(engine(root, read_only=True), runtime=runtime)
+    service = engine(root, read_only=True, runtime=runtime).containers
     started, failed = [], []
     for record in service.containers.records.all():
         try:

@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from ansible_collections.strata.containers.plugins.module_utils.layer.apply import remove_tree
+from ansible_collections.strata.containers.plugins.module_utils.fs.tree import remove_tree
 
 
 @pytest.fixture

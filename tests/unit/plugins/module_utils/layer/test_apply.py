@@ -12,7 +12,8 @@ from tarbuild import OneWay, entry, tar
 
 from ansible_collections.strata.containers.plugins.module_utils._errors import (
     LayerError, UnsafePath, UnsupportedEntry)
-from ansible_collections.strata.containers.plugins.module_utils.layer.apply import apply_layer, remove_tree
+from ansible_collections.strata.containers.plugins.module_utils.fs.tree import remove_tree
+from ansible_collections.strata.containers.plugins.module_utils.layer.apply import apply_layer
 
 
 @pytest.fixture

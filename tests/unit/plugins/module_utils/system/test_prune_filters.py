@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from ansible_collections.strata.containers.plugins.module_utils import prune
+from ansible_collections.strata.containers.plugins.module_utils.system import prune
 from ansible_collections.strata.containers.plugins.module_utils._errors import InvalidSpec
 
 TEN_UTC = calendar.timegm((2026, 11, 25, 10, 0, 0))

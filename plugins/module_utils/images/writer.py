@@ -13,18 +13,13 @@ from __future__ import annotations
 
 import json
 import os
-import time
 
-from .layer import apply as _apply
-from .layer import diff as _diff
-from .oci import digest as _digest
-from .store.fsutil import syncfs
+from ..layer import apply as _apply
+from ..layer import diff as _diff
+from ..oci import digest as _digest
+from ..fs.atomic import syncfs
 
 LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar"
-
-
-def now():
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def layer_from_dir(store, source_dir, parent_chain, work, overlay=True, chown=None):

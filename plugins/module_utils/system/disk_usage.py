@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 
-from . import image_view
-from .store.containers import ContainerStore
+from ..images import view as image_view
+from ..store.containers import ContainerStore
 
 
 def report(store):

@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import json
 
-from . import container_options, container_view
-from ._errors import ContainerNotFound, ImageNotFound, InvalidSpec
-from .containers import Containers
+from . import options as container_options, view as container_view
+from .._errors import ContainerNotFound, ImageNotFound, InvalidSpec
+from .lifecycle import Containers
 
 STATES = ("created", "started", "stopped", "paused", "absent")
 
 
 class ContainerService:
-    def __init__(self, engine, runtime=None, cgroup_parent="/strata"):
-        self.engine = engine
-        self.containers = Containers(engine.store, runtime, cgroup_parent=cgroup_parent)
+    def __init__(self, images, *, runtime=None, cgroup_parent="/strata"):
+        self.images = images
+        self.containers = Containers(images.store, runtime, cgroup_parent=cgroup_parent)
 
     def find(self, name):
-        if not self.engine.store.exists:
+        if not self.images.store.exists:
             return None
         try:
             return self.containers.records.find(name)
@@ -47,7 +47,7 @@ class ContainerService:
         if record is not None:
             if image_id != record["image_id"]:
                 changes["image"] = (record["image_id"], image_id)
-            if image_id and self.engine.has_image(image_id):
+            if image_id and self.images.has_image(image_id):
                 changes.update(container_options.differences(self._image_config(image_id), record["options"], options))
             elif image_id is None:
                 changes["image"] = (record["image_id"], image)
@@ -64,17 +64,17 @@ class ContainerService:
         """The image's ID, pulling it when the policy says so (None in check mode before a pull)."""
         if pull != "always":
             try:
-                return self.engine.find_image(image).image_id
+                return self.images.find_image(image).image_id
             except ImageNotFound:
                 if pull == "never":
                     raise
-        if self.engine.check_mode:
+        if self.images.check_mode:
             steps.append("pull")
             try:
-                return self.engine.find_image(image).image_id
+                return self.images.find_image(image).image_id
             except ImageNotFound:
                 return None
-        result = self.engine.pull(image, policy="always" if pull == "always" else "missing", platform=platform)
+        result = self.images.pull(image, policy="always" if pull == "always" else "missing", platform=platform)
         if result["changed"]:
             steps.append("pull")
         return result["image"]["id"]
@@ -100,7 +100,7 @@ class ContainerService:
         before = container_view.view(self.containers, record) if record else None
         result = {"changed": bool(steps), "actions": ["%s %s" % (step, name) for step in steps],
                   "diff": _diff(before, changes, steps)}
-        if self.engine.check_mode or not steps:
+        if self.images.check_mode or not steps:
             result["container"] = before or {}
             return result
         for step in steps:
@@ -141,11 +141,11 @@ class ContainerService:
             self.containers.stop(record, timeout=timeout, stop_signal=record.get("stop_signal") or "SIGTERM")
 
     def _image_config(self, image_id):
-        return json.loads(self.engine.store.blobs.get(image_id))
+        return json.loads(self.images.store.blobs.get(image_id))
 
     # ------------------------------------------------------------------ info and exec
     def info(self, name=None, all_containers=True):
-        if not self.engine.store.exists:
+        if not self.images.store.exists:
             if name:
                 raise ContainerNotFound("No such container: %s" % name, name=name)
             return []
@@ -157,6 +157,11 @@ class ContainerService:
     def exec(self, name, argv, **kwargs):
         record = self.containers.records.find(name)
         return self.containers.exec(record, argv, **kwargs)
+
+    def commit(self, container, name, **kwargs):
+        """``docker commit CONTAINER NAME`` (keywords: :func:`commit.commit`'s)."""
+        from .commit import commit  # pylint: disable=import-outside-toplevel
+        return commit(self.images, self.containers, container, name, **kwargs)
 
 
 def _stop_timeout(record, options):

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 
-from ._errors import InvalidSpec
-from .network import bridge, ipam, ports
+from .._errors import InvalidSpec
+from ..network import bridge, ipam, ports
 
 BRIDGE = bridge.DEFAULT_BRIDGE
 

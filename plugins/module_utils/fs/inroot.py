@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import posixpath
 
-from ._errors import InvalidSpec
+from .._errors import InvalidSpec
 
 MAX_LINKS = 40
 

@@ -15,16 +15,48 @@ import copy
 import json
 import os
 
-from . import image_writer
-from ._errors import InvalidSpec
-from .build import parser
-from .build.state import BuildState, apply_metadata
-from .store.fsutil import atomic_write
+from ..oci import timestamps
+from .._errors import InvalidSpec
+from ..build import parser
+from ..build.state import BuildState, apply_metadata
+from ..fs.atomic import atomic_write
+from ..images import writer as image_writer
+from ..layer import diff as _diff
+from ..oci import digest as _digest
+from ..oci import reference
 
 # What ``--change`` may say, as Docker allows it.
 CHANGES = ("CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD", "USER", "VOLUME", "WORKDIR", "STOPSIGNAL",
            "HEALTHCHECK", "SHELL")
 
+
+
+def commit(images, containers, container, name, *, author=None, message=None, changes=(), pause=True):
+    """``docker commit CONTAINER NAME``; ``changed`` is false when ``name`` already is an
+    image with the same layers and config (times aside)."""
+    store, check_mode = images.store, images.check_mode
+    record = containers.records.find(container)
+    tag = reference.parse(name).tagged_name
+    layers = [{k: layer[k] for k in ("diff_id", "chain_id", "size")}
+              for layer in store.images.get(record["image_id"])["layers"]]
+    config = new_config(store, record, author, message, changes)
+    with store.work_dir("commit-") as work:
+        tar_path = os.path.join(work, "layer.tar")
+        with frozen(containers, record, pause and not check_mode):
+            written = _diff.tar_directory(containers.records.path(record["id"], "upper"), tar_path, overlay=True)
+        parent = layers[-1]["chain_id"] if layers else None
+        layers.append({"diff_id": written.diff_id, "chain_id": _digest.chain_id(parent, written.diff_id),
+                       "size": written.size})
+        config["rootfs"] = {"type": "layers", "diff_ids": [layer["diff_id"] for layer in layers]}
+        current = store.load_refs()["tags"].get(tag)
+        if same_image(store, current, config, layers):
+            return images.result(False, [], current)
+        actions = ["Committed container %s as %s" % (record["name"], name)]
+        if check_mode:
+            return {"changed": True, "actions": actions, "image": {}}
+        layers[-1] = image_writer.layer_from_tar(store, tar_path, written.diff_id, parent)
+        image_id = image_writer.record_image(store, config, layers, [tag])
+    return images.result(True, actions, image_id)
 
 def new_config(store, record, author=None, message=None, changes=(), created=None):
     """The committed image's config, before its new layer is known."""
@@ -36,7 +68,7 @@ def new_config(store, record, author=None, message=None, changes=(), created=Non
         apply_metadata(state, instruction, state.env(), "\\")
     if author:
         state.config["author"] = author
-    created = created or image_writer.now()
+    created = created or timestamps.now()
     state.config.setdefault("history", []).append(
         {"created": created, "created_by": " ".join(_argv(state, record)), "comment": message or "",
          "author": author or ""})

@@ -1,13 +1,12 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Crash-safe file writes: temp file in the same directory, fsync, rename, fsync the directory."""
+"""Crash-safe file writes (temp file in the same directory, fsync, rename, fsync the
+directory) and the flushes that make extracted trees durable before they are published."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import stat
 import tempfile
 
 
@@ -53,33 +52,6 @@ def _unlink_quietly(path):
         os.unlink(path)
     except FileNotFoundError:
         pass
-
-
-def remove_tree(path):
-    """Remove a directory tree even where a layer made directories without write permission."""
-    def onerror(func, failed, _exc_info):
-        parent = os.path.dirname(failed)
-        for p in (parent, failed):
-            try:
-                if stat.S_ISDIR(os.lstat(p).st_mode):
-                    os.chmod(p, 0o700)
-            except OSError:
-                pass
-        func(failed)
-    if os.path.lexists(path):
-        shutil.rmtree(path, onerror=onerror)
-
-
-def dir_size(path):
-    """Apparent size of the regular files under ``path``, each inode counted once."""
-    seen, total = set(), 0
-    for top, _dirs, files in os.walk(path):
-        for name in files:
-            st = os.lstat(os.path.join(top, name))
-            if stat.S_ISREG(st.st_mode) and (st.st_ino not in seen):
-                seen.add(st.st_ino)
-                total += st.st_size
-    return total
 
 
 def syncfs(path):

@@ -17,18 +17,18 @@ import gzip
 import json
 import os
 
-from ._deps import need_zstandard
-from ._errors import InvalidSpec, NotFound, RegistryError
-from .layer import tarsplit
-from .oci import digest as _digest
-from .oci import reference, spec
-from .store.fsutil import atomic_write_json, read_json
+from .._deps import need_zstandard
+from .._errors import InvalidSpec, NotFound, RegistryError
+from ..layer import tarsplit
+from ..oci import digest as _digest
+from ..oci import reference, spec
+from ..fs.atomic import atomic_write_json, read_json
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 LAYER_TYPES = {"gzip": "application/vnd.oci.image.layer.v1.tar+gzip",
                "zstd": "application/vnd.oci.image.layer.v1.tar+zstd"}
-CHUNK = 8 << 20  # uploads larger than this go in PATCH chunks
+UPLOAD_CHUNK = 8 << 20  # uploads larger than this go in PATCH chunks
 
 
 class Pusher:
@@ -109,7 +109,7 @@ class Pusher:
             if not self.check_mode:
                 with open(packed, "rb") as handle:
                     self.client.upload_blob(self.repo, handle, known["size"], known["digest"],
-                                            chunk_size=CHUNK if known["size"] > CHUNK else None)
+                                            chunk_size=UPLOAD_CHUNK if known["size"] > UPLOAD_CHUNK else None)
             self.report["uploaded"].append(known["digest"])
         if not self.check_mode:
             repos = known.setdefault("repositories", {}).setdefault(self.target.domain, [])

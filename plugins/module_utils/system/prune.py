@@ -17,12 +17,12 @@ import os
 import re
 import time
 
-from . import image_view
-from ._errors import InvalidSpec
-from .build.cache import BuildCache
-from .containers import Containers
-from .oci import digest as _digest
-from .store.fsutil import read_json
+from .._errors import InvalidSpec
+from ..build.cache import BuildCache
+from ..containers.lifecycle import Containers
+from ..oci import digest as _digest
+from ..oci import timestamps
+from ..fs.atomic import read_json
 
 _DURATION = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(s|m|h)$")
 _UNITS = {"s": 1, "m": 60, "h": 3600}
@@ -51,8 +51,8 @@ def _timestamp(text):
         return time.time() - float(match.group(1)) * _UNITS[match.group(2)]
     if re.match(r"^[0-9]+(\.[0-9]+)?$", text):
         return float(text)
-    if image_view.is_time(text):
-        return image_view.parse_time(text).timestamp()
+    if timestamps.is_time(text):
+        return timestamps.parse_time(text).timestamp()
     try:
         return calendar.timegm(time.strptime(text, "%Y-%m-%d"))
     except ValueError:
@@ -61,7 +61,7 @@ def _timestamp(text):
 
 
 def _created(text):
-    return image_view.parse_time(text).timestamp()  # an unreadable time counts as very old
+    return timestamps.parse_time(text).timestamp()  # an unreadable time counts as very old
 
 
 def selected(filters, created, labels):
@@ -77,13 +77,14 @@ def selected(filters, created, labels):
 
 
 class Pruner:
-    def __init__(self, engine):
-        self.engine = engine
-        self.store = engine.store
+    def __init__(self, images):
+        self.images = images
+        self.store = images.store
         self.seen = set()
         self.reclaimed = 0
 
     def prune(self, all_images=False, containers=False, build_cache=False, filters=None):
+        self.seen, self.reclaimed = set(), 0  # each prune reports its own space
         filters = parse_filters(filters)
         result = {"containers": [], "images": [], "layers": [], "blobs": [], "build_cache": 0}
         if not self.store.exists:
@@ -91,7 +92,7 @@ class Pruner:
         if containers:
             result["containers"] = self._containers(filters)
         with self.store.locks.store():
-            going = set(result["containers"]) if self.engine.check_mode else set()
+            going = set(result["containers"]) if self.images.check_mode else set()
             result["images"] = self._images(all_images, filters, going)
             if build_cache:
                 result["build_cache"] = self._build_cache()
@@ -113,7 +114,7 @@ class Pruner:
                 continue
             removed.append(record["name"])
             self._measure(service.records.path(record["id"]), skip=("rootfs",))  # its mount point: not ours
-            if not self.engine.check_mode:
+            if not self.images.check_mode:
                 service.remove(record)
         return removed
 
@@ -132,13 +133,13 @@ class Pruner:
                             (config.get("config") or {}).get("Labels") or {}):
                 continue
             doomed.append(image_id)
-        if doomed and not self.engine.check_mode:
+        if doomed and not self.images.check_mode:
             for kind in ("tags", "digests"):
                 refs[kind] = {n: i for n, i in refs[kind].items() if i not in doomed}
             self.store.refs.save(refs)
         for image_id in doomed:
             self._measure(os.path.join(self.store.root, "images", _digest.hex_of(image_id) + ".json"))
-            if not self.engine.check_mode:
+            if not self.images.check_mode:
                 self.store.images.delete(image_id)
         return doomed
 
@@ -148,7 +149,7 @@ class Pruner:
         for key in entries:
             path = os.path.join(cache.directory, key + ".json")
             self._measure(path)
-            if not self.engine.check_mode:
+            if not self.images.check_mode:
                 os.unlink(path)
         return len(entries)
 
@@ -170,13 +171,13 @@ class Pruner:
             # the short link too: its long target takes a block of its own on ext4
             usage = self._usage_of(self.store.layers.path(chain_id)) + (
                 self._usage_of(os.path.join(self.store.root, "l", link)) if link else 0)
-            if self.engine.check_mode or self.store.layers.remove(chain_id):
+            if self.images.check_mode or self.store.layers.remove(chain_id):
                 self.reclaimed += usage
                 removed.append(chain_id)
         blobs = [b for b in self.store.blobs.all() if b not in keep_blobs]
         for blob in blobs:
             self._measure(self.store.blobs.path(blob))
-            if not self.engine.check_mode:
+            if not self.images.check_mode:
                 self.store.blobs.delete(blob)
         return removed, blobs
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 import shlex
 
-from ._errors import InvalidSpec
-from .network.ports import parse_ports
-from .runtime import bundle
+from .._errors import InvalidSpec
+from ..network.ports import parse_ports
+from ..runtime import bundle
 
 NETWORK_MODES = ("bridge", "host", "none")
 MOUNT_TYPES = ("bind", "volume", "tmpfs")

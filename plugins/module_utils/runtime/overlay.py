@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import threading
 
-from . import _linux
-from ._errors import MountError
+from .. import _linux
+from .._errors import MountError
 
 PAGE = 4096
 _cwd_lock = threading.Lock()

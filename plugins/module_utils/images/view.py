@@ -5,12 +5,11 @@
 from __future__ import annotations
 
 import json
-import re
-from datetime import datetime, timezone
 
-from ._errors import Corrupt, InvalidSpec
-from .oci import digest as _digest
-from .oci import reference
+from .._errors import Corrupt, InvalidSpec
+from ..oci import digest as _digest
+from ..oci import reference
+from ..oci.timestamps import parse_time
 
 FILTERS = ("dangling", "before", "since", "reference", "label")
 
@@ -105,21 +104,3 @@ def matches(image, filters, created_of):
             return False
     return True
 
-
-_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
-
-
-def is_time(text):
-    """Whether ``text`` is an RFC 3339 time parse_time reads."""
-    return bool(_RFC3339.match(text or ""))
-
-
-def parse_time(text):
-    """RFC 3339 with any number of fractional digits (Go writes nanoseconds) -> aware datetime."""
-    m = _RFC3339.match(text or "")
-    if not m:
-        return datetime.min.replace(tzinfo=timezone.utc)
-    frac = (m.group(2) or ".0")[1:7].ljust(6, "0")
-    zone = m.group(3) or "Z"
-    zone = "+00:00" if zone == "Z" else zone
-    return datetime.fromisoformat("%s.%s%s" % (m.group(1), frac, zone))

@@ -13,16 +13,17 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
-from . import _linux
-from ._errors import InvalidSpec, RegistryError
-from .layer import apply as _apply
-from .layer import compression
-from .oci import digest as _digest
-from .oci import spec
-from .registry import hosts
-from .registry.client import RegistryClient
-from .registry.transport import body_errors
-from .store.fsutil import syncfs
+from .. import _linux
+from ..oci import timestamps
+from .._errors import InvalidSpec, RegistryError
+from ..layer import apply as _apply
+from ..layer import compression
+from ..oci import digest as _digest
+from ..oci import spec
+from ..registry import hosts
+from ..registry.client import RegistryClient
+from ..registry.transport import body_errors
+from ..fs.atomic import syncfs
 
 MAX_PARALLEL_LAYERS = 3  # processes
 LAYER_ATTEMPTS = 3
@@ -183,7 +184,7 @@ def record_for(ref, resolved, existing=None):
     })
     if resolved.index_bytes is not None:
         record["index_digest"] = resolved.repo_digest
-    record.setdefault("added", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    record.setdefault("added", timestamps.now())
     return record
 
 
@@ -195,7 +196,7 @@ def store_blobs(store, resolved):
     syncfs(store.root)
 
 
-def client_for(ref, insecure_registries=(), username=None, password=None, ca_cert=None, auth_config=None,
+def client_for(ref, *, insecure_registries=(), username=None, password=None, ca_cert=None, auth_config=None,
                certs_dir=None, host=None):
     """A client for ``ref``'s registry (or for ``host``, one of its mirrors): credentials from
     the options, else from Docker's config.json; certificates from the option, else certs.d."""

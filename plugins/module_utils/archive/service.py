@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import json
 
-from . import archives, commit, image_writer, local_images
-from ._errors import InvalidSpec
-from .build.state import BuildState, apply_metadata
-from .containers import Containers
-from .oci import reference
+from . import transfer as archives
+from ..containers import commit
+from ..images import writer as image_writer, names as local_images
+from ..oci import timestamps
+from .._errors import InvalidSpec
+from ..build.state import BuildState, apply_metadata
+from ..containers.lifecycle import Containers
+from ..oci import reference
 
 ACTIONS = ("save", "load", "export", "import")
 
 
 class ArchiveService:
-    def __init__(self, engine):
-        self.engine = engine
-        self.store = engine.store
+    def __init__(self, images):
+        self.images = images
+        self.store = images.store
 
     def save(self, names, path, fmt="docker-archive"):
         """``docker save -o PATH NAME...``; names by tag keep their tag in the archive."""
@@ -35,7 +38,7 @@ class ArchiveService:
             if match.kind == "tag":
                 wanted[match.image_id].append(match.ref)
         images = archives.save_images(self.store, list(wanted.items()), fmt)
-        changed = archives.write_file(path, lambda out: archives.FORMATS[fmt].write(out, images), self.engine.check_mode)
+        changed = archives.write_file(path, lambda out: archives.FORMATS[fmt].write(out, images), self.images.check_mode)
         return {"changed": changed, "actions": ["Saved %s to %s" % (", ".join(names), path)] if changed else [],
                 "images": list(wanted)}
 
@@ -51,7 +54,7 @@ class ArchiveService:
             if not have or any(refs["tags"].get(tag) != image_id for tag in tags):
                 plan.append((image, tags))
         actions = ["Loaded image %s" % (", ".join(tags) or image.config_digest) for image, tags in plan]
-        if self.engine.check_mode or not plan:
+        if self.images.check_mode or not plan:
             return {"changed": bool(plan), "actions": actions, "format": kind,
                     "images": [image.config_digest for image in images]}
         made = []
@@ -60,7 +63,7 @@ class ArchiveService:
                 image_id = archives.store_image(self.store, image, made)
                 self._tag(image_id, tags)
         except BaseException:
-            self.engine.discard_unrecorded(made)
+            self.images.discard_unrecorded(made)
             raise
         return {"changed": True, "actions": actions, "format": kind, "images": [image.config_digest for image in images]}
 
@@ -77,7 +80,7 @@ class ArchiveService:
         record = containers.records.find(container)
         containers.ensure_mounted(record)
         changed = archives.export_container(path, containers.records.path(record["id"], "rootfs"),
-                                            self.engine.check_mode)
+                                            self.images.check_mode)
         return {"changed": changed, "actions": ["Exported %s to %s" % (record["name"], path)] if changed else []}
 
     def import_tarball(self, path, name, changes=(), message=None):
@@ -90,20 +93,20 @@ class ArchiveService:
             layer = {"diff_id": diff_id, "chain_id": diff_id, "size": 0}
             current = self.store.load_refs()["tags"].get(tag)
             if commit.same_image(self.store, current, config, [layer]):
-                return {"changed": False, "actions": [], "image": self.engine.inspect_image(current)}
+                return {"changed": False, "actions": [], "image": self.images.inspect_image(current)}
             actions = ["Imported %s as %s" % (path, name)]
-            if self.engine.check_mode:
+            if self.images.check_mode:
                 return {"changed": True, "actions": actions, "image": {}}
             layer = image_writer.layer_from_tar(self.store, plain, diff_id, None)
             image_id = image_writer.record_image(self.store, config, [layer], [tag])
-        return {"changed": True, "actions": actions, "image": self.engine.inspect_image(image_id)}
+        return {"changed": True, "actions": actions, "image": self.images.inspect_image(image_id)}
 
     @staticmethod
     def _import_config(path, changes, message, diff_id):
         state = BuildState()
         for text in changes or ():
             apply_metadata(state, commit.parse_change(text), state.env(), "\\")
-        created = image_writer.now()
+        created = timestamps.now()
         state.config["history"] = [{"created": created, "created_by": "Imported from %s" % path,
                                     "comment": message or ""}]
         state.config["created"] = created

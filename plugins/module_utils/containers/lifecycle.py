@@ -14,14 +14,19 @@ import sys
 import tempfile
 import time
 
-from . import _linux, container_network, overlay, rootfs_paths
-from ._errors import ContainerError, ContainerNotFound, InvalidSpec, InvalidState
-from .runtime import bundle, hardening
-from .runtime import monitor as _monitor
-from .runtime import portproxy as _portproxy
-from .runtime.oci import Runtime
-from .store.containers import ContainerStore, check_name
-from .store.fsutil import atomic_write, atomic_write_json, read_json, remove_tree
+from .. import _linux
+from . import network_plan as container_network
+from ..runtime import overlay
+from ..fs import inroot as rootfs_paths
+from ..oci import timestamps
+from .._errors import ContainerError, ContainerNotFound, InvalidSpec, InvalidState
+from ..runtime import bundle, hardening
+from ..runtime import monitor as _monitor
+from ..runtime import portproxy as _portproxy
+from ..runtime.oci import Runtime
+from ..store.containers import ContainerStore, check_name
+from ..fs.atomic import atomic_write, atomic_write_json, read_json
+from ..fs.tree import remove_tree
 
 START_TIMEOUT = 30
 
@@ -37,7 +42,7 @@ class Containers:
     @property
     def runtime(self):
         if self._runtime is None:
-            from .runtime.oci import choose
+            from ..runtime.oci import choose
             self._runtime = Runtime(self.store.root, choose(self.runtime_name))
         return self._runtime
 
@@ -61,7 +66,7 @@ class Containers:
             record = {"id": container_id, "name": name, "image": image_name or image_id, "image_id": image_id,
                       "options": options, "restart_policy": options.get("restart_policy", "no"),
                       "labels": dict((config.get("config") or {}).get("Labels") or {}, **options.get("labels", {})),
-                      "created": _now()}
+                      "created": timestamps.now()}
             self.records.put(record)
         try:
             record["network"], netns = container_network.plan(self.store.root, container_id, options)
@@ -256,7 +261,7 @@ class Containers:
         self.records.put(record)
 
     # ------------------------------------------------------------------ exec
-    def exec(self, record, argv, env=None, user=None, chdir=None, stdin=None, timeout=None):
+    def exec(self, record, argv, *, env=None, user=None, chdir=None, stdin=None, timeout=None):
         """``docker exec``: run ``argv`` in the running container; returns (rc, stdout, stderr)."""
         if self.status(record) != "running":
             raise InvalidState("Container %s is not running" % record["name"], name=record["name"])
@@ -301,9 +306,6 @@ class Containers:
             pass
         return entries
 
-
-def _now():
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def _runtime_failed(stderr):

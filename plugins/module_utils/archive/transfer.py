@@ -16,19 +16,19 @@ import json
 import os
 import threading
 
-from . import image_writer
-from ._errors import InvalidSpec
-from .archive import docker_archive, formats, oci_archive
-from .archive.model import SaveImage
-from .layer import apply as _apply
-from .layer import compression
-from .layer import diff as _diff
-from .layer import tarsplit
-from .oci import digest as _digest
-from .oci import reference, spec
+from ..images import writer as image_writer
+from .._errors import InvalidSpec
+from . import docker_archive, formats, oci_archive
+from .model import SaveImage
+from ..layer import apply as _apply
+from ..layer import compression
+from ..layer import diff as _diff
+from ..layer import tarsplit
+from ..oci import digest as _digest
+from ..oci.digest import CHUNK
+from ..oci import reference, spec
 
 FORMATS = {"docker-archive": docker_archive, "oci-archive": oci_archive}
-CHUNK = 1 << 20
 
 
 # ---------------------------------------------------------------- save
@@ -161,10 +161,10 @@ def _extractor(layer, diff_id):
             stream = _digest.VerifyingReader(compression.decompressing_reader(packed, kind), diff_id,
                                              what="layer %s" % diff_id)
             _apply.apply_layer(stream, diff_dir, split_out=split_path)
-            stream.drain(CHUNK)
+            stream.drain()
             stream.finish()
             if hasattr(packed, "drain"):
-                packed.drain(CHUNK)
+                packed.drain()
             if hasattr(packed, "finish"):
                 packed.finish()
             return stream.size

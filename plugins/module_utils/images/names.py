@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from ._errors import Conflict, ImageNotFound, InvalidReference
-from .oci import digest as _digest
-from .oci import reference
+from .._errors import Conflict, ImageNotFound, InvalidReference
+from ..oci import digest as _digest
+from ..oci import reference
 
 _FULL_ID = re.compile(r"^(?:sha256:)?([0-9a-f]{64})$")
 _SHORT_ID = re.compile(r"^(?:sha256:)?([0-9a-f]{1,63})$")
