@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import re
 
+from . import model, safety, tarwrite
 from .._errors import InvalidSpec
 from ..layer import compression
 from ..oci import digest as _digest
 from ..oci import spec
-from . import model, safety, tarwrite
 from .source import TarSource
 
 _MEDIA_TYPES = {compression.NONE: model.OCI_LAYER, compression.GZIP: model.OCI_LAYER_GZIP,

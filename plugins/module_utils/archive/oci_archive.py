@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import os
 
+from . import model, safety, tarwrite
 from .._errors import InvalidReference, InvalidSpec, SizeMismatch
 from ..oci import digest as _digest
 from ..oci import reference, spec
-from . import model, safety, tarwrite
 from .source import DirSource, TarSource
 
 REF_NAME = "org.opencontainers.image.ref.name"

@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 
 from . import transfer as archives
-from ..containers import commit
-from ..images import writer as image_writer, names as local_images
-from ..oci import timestamps
 from .._errors import InvalidSpec
 from ..build.state import BuildState, apply_metadata
+from ..containers import commit
 from ..containers.lifecycle import Containers
+from ..images import writer as image_writer, names as image_names
+from ..oci import timestamps
 from ..oci import reference
 
 ACTIONS = ("save", "load", "export", "import")
@@ -33,7 +33,7 @@ class ArchiveService:
         refs = self.store.load_refs()
         wanted = {}
         for name in names:
-            match = local_images.find(self.store, refs, name)
+            match = image_names.find(self.store, refs, name)
             wanted.setdefault(match.image_id, [])
             if match.kind == "tag":
                 wanted[match.image_id].append(match.ref)

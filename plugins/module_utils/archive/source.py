@@ -12,8 +12,8 @@ import os
 import stat
 import tarfile
 
-from .._errors import InvalidSpec
 from . import safety
+from .._errors import InvalidSpec
 
 _COMPRESSED = {b"\x1f\x8b": "gzip", b"\x28\xb5\x2f\xfd": "zstd", b"BZh": "bzip2", b"\xfd7zXZ": "xz"}
 

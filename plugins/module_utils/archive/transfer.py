@@ -16,17 +16,17 @@ import json
 import os
 import threading
 
-from ..images import writer as image_writer
-from .._errors import InvalidSpec
 from . import docker_archive, formats, oci_archive
-from .model import SaveImage
+from .._errors import InvalidSpec
+from ..images import writer as image_writer
 from ..layer import apply as _apply
 from ..layer import compression
 from ..layer import diff as _diff
 from ..layer import tarsplit
 from ..oci import digest as _digest
-from ..oci.digest import CHUNK
 from ..oci import reference, spec
+from ..oci.digest import CHUNK
+from .model import SaveImage
 
 FORMATS = {"docker-archive": docker_archive, "oci-archive": oci_archive}
 

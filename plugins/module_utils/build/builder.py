@@ -15,17 +15,17 @@ import json
 import os
 import secrets
 
-from ..images import writer as image_writer
-from ..oci import timestamps
-from .._errors import BuildError, DockerfileSyntaxError
-from ..runtime import bundle
-from ..runtime.oci import Runtime, choose
 from . import dockerignore, parser
 from . import expand as _expand
+from . import steps
+from .._errors import BuildError, DockerfileSyntaxError
+from ..images import writer as image_writer
+from ..oci import timestamps
+from ..runtime import bundle
+from ..runtime.oci import Runtime, choose
 from .cache import BuildCache, step_key
 from .sources import Sources
 from .state import BuildState, apply_metadata
-from . import steps
 
 DOCKERFILES = ("Dockerfile", "Containerfile")
 METADATA = ("ENV", "LABEL", "CMD", "ENTRYPOINT", "SHELL", "WORKDIR", "USER", "EXPOSE", "VOLUME", "STOPSIGNAL",

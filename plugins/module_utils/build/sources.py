@@ -12,11 +12,11 @@ import hashlib
 import os
 import stat
 
-from ..fs import inroot as rootfs_paths
-from ..oci.digest import CHUNK
-from .._errors import BuildError, InvalidSpec
 from . import expand as _expand
 from . import steps
+from .._errors import BuildError, InvalidSpec
+from ..fs import inroot
+from ..oci.digest import CHUNK
 
 _MAGIC = ("*", "?", "[")
 
@@ -126,7 +126,7 @@ def _walk(path, excluded):
 
 def _inside(root, path):
     try:
-        return os.path.join(root, rootfs_paths.resolve(root, path, "COPY --from source"))
+        return os.path.join(root, inroot.resolve(root, path, "COPY --from source"))
     except InvalidSpec as exc:
         raise BuildError(str(exc)) from exc
 

@@ -10,8 +10,8 @@ import hashlib
 import json
 import platform as _platform
 
-from .._errors import DockerfileSyntaxError
 from . import expand as _expand
+from .._errors import DockerfileSyntaxError
 from .instructions import parse_duration
 
 DEFAULT_SHELL = ["/bin/sh", "-c"]

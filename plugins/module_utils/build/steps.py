@@ -14,9 +14,9 @@ import subprocess
 import tarfile
 
 from .. import _linux
-from ..runtime import overlay
-from ..fs import inroot as rootfs_paths
 from .._errors import BuildError, InvalidSpec, StepFailed
+from ..fs import inroot
+from ..runtime import overlay
 from ..runtime import bundle
 from ..store import tempdirs
 from .state import join_path
@@ -51,7 +51,7 @@ def run(store, runtime, state, argv, env, work, step_id, line):
         options = {"entrypoint": [], "command": argv, "env": env, "network_namespace": "host"}
         try:
             merged = bundle.merged_config(state.config, options)
-            rootfs_paths.make_dir(rootfs, merged["working_dir"], "WORKDIR")
+            inroot.make_dir(rootfs, merged["working_dir"], "WORKDIR")
             spec = bundle.make_spec(state.config, options, rootfs)
         except InvalidSpec as exc:
             raise StepFailed("line %d: %s" % (line, exc)) from exc
@@ -98,7 +98,7 @@ def _host(stage_dir, image_path):
 
 def _is_dir_in(view, path):
     try:
-        return os.path.isdir(os.path.join(view, rootfs_paths.resolve(view, path, "destination")))
+        return os.path.isdir(os.path.join(view, inroot.resolve(view, path, "destination")))
     except InvalidSpec:
         return False
 

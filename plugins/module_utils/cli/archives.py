@@ -5,9 +5,9 @@ without ``-o``/``-i`` they stream through stdout/stdin, as Docker's do."""
 
 from __future__ import annotations
 
+from . import progress
 from ..archive.transfer import read_archive
 from ..images.view import familiar
-from . import progress
 from .common import CliError, input_file, output_file
 
 

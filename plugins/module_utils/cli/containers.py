@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 import time
 
-from .._errors import ContainerError, ContainerNotFound, EngineError, InvalidState
 from . import format as fmt
+from .._errors import ContainerError, ContainerNotFound, EngineError, InvalidState
 from .common import CliError, key_values
 
 LIVE = ("running", "paused", "restarting")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import time
 
+from . import format as fmt
 from .._errors import EngineError
 from ..oci import reference
-from . import format as fmt
 from .common import filters
 
 IMAGES_TABLE = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"

@@ -12,8 +12,8 @@ import argparse
 import os
 import sys
 
-from .._errors import EngineError, MissingDependency
 from . import archives, build, containers, images, inspect, registry, run, system
+from .._errors import EngineError, MissingDependency
 from .common import CliError, Context
 from .template import TemplateError
 

@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
-from ..oci import reference
 from . import format as fmt
 from . import progress
+from ..oci import reference
 from .common import CliError, filters
 
 SEARCH_TABLE = "table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}"

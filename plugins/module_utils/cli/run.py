@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 import secrets
 
+from . import names, progress
 from .._errors import ContainerError, EngineError, ImageNotFound
 from ..oci import reference
-from . import names, progress
 from .common import CliError, key_values
 from .containers import follow_logs
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 import time
 
-from ..build.cache import BuildCache
 from . import format as fmt
+from ..build.cache import BuildCache
 from .common import filters
 from .images import name_rows
 

@@ -15,13 +15,13 @@ import copy
 import json
 import os
 
-from ..oci import timestamps
 from .._errors import InvalidSpec
 from ..build import parser
 from ..build.state import BuildState, apply_metadata
 from ..fs.atomic import atomic_write
 from ..images import writer as image_writer
 from ..layer import diff as _diff
+from ..oci import timestamps
 from ..oci import digest as _digest
 from ..oci import reference
 

@@ -14,19 +14,19 @@ import sys
 import tempfile
 import time
 
+from . import network_plan
 from .. import _linux
-from . import network_plan as container_network
-from ..runtime import overlay
-from ..fs import inroot as rootfs_paths
-from ..oci import timestamps
 from .._errors import ContainerError, ContainerNotFound, InvalidSpec, InvalidState
+from ..fs import inroot
+from ..fs.atomic import atomic_write, atomic_write_json, read_json
+from ..fs.tree import remove_tree
+from ..oci import timestamps
+from ..runtime import overlay
 from ..runtime import bundle, hardening
 from ..runtime import monitor as _monitor
 from ..runtime import portproxy as _portproxy
 from ..runtime.oci import Runtime
 from ..store.containers import ContainerStore, check_name
-from ..fs.atomic import atomic_write, atomic_write_json, read_json
-from ..fs.tree import remove_tree
 
 START_TIMEOUT = 30
 
@@ -69,14 +69,14 @@ class Containers:
                       "created": timestamps.now()}
             self.records.put(record)
         try:
-            record["network"], netns = container_network.plan(self.store.root, container_id, options)
-            record["ports"] = container_network.publish_plan(options.get("published_ports") or [])
+            record["network"], netns = network_plan.plan(self.store.root, container_id, options)
+            record["ports"] = network_plan.publish_plan(options.get("published_ports") or [])
             self.records.put(record)
             self.ensure_mounted(record)
             rootfs = os.path.join(directory, "rootfs")
             hostname = options.get("hostname") or container_id[:12]
             merged = bundle.merged_config(config, dict(options, hostname=hostname))
-            rootfs_paths.make_dir(rootfs, merged["working_dir"], "working_dir")
+            inroot.make_dir(rootfs, merged["working_dir"], "working_dir")
             record["stop_signal"] = merged["stop_signal"]
             self.records.put(record)
             spec_options = dict(options, cgroups_path="%s/%s" % (self.cgroup_parent, container_id),
@@ -119,7 +119,7 @@ class Containers:
         rootfs = self.records.path(record["id"], "rootfs")
         if _linux.is_mountpoint(rootfs):
             overlay.unmount(rootfs)
-        container_network.release(self.store.root, record)
+        network_plan.release(self.store.root, record)
         remove_tree(self.records.path(record["id"]))
 
     # ------------------------------------------------------------------ state
@@ -141,9 +141,9 @@ class Containers:
         """Start it under a new monitor; returns the PID of its first process."""
         if self.status(record) in ("running", "paused", "restarting"):
             raise InvalidState("container %s is already running" % record["name"], name=record["name"])
-        container_network.check_ports_free(record.get("ports") or [])
+        network_plan.check_ports_free(record.get("ports") or [])
         self.ensure_mounted(record)
-        container_network.attach(self.store.root, record)
+        network_plan.attach(self.store.root, record)
         self._install("portproxy.py", _portproxy)
         directory = self.records.path(record["id"])
         stop_file = os.path.join(directory, _monitor.STOP_REQUEST)
@@ -159,7 +159,7 @@ class Containers:
         os.close(write_fd)
         answer = _read_line(read_fd, START_TIMEOUT)
         if not answer.startswith("ok "):
-            container_network.detach(record)
+            network_plan.detach(record)
             raise ContainerError("container %s did not start: %s" % (record["name"], answer[6:] or "no answer"),
                                  name=record["name"])
         return int(answer.split()[1])
@@ -188,7 +188,7 @@ class Containers:
             return False
         atomic_write(self.records.path(record["id"], _monitor.STOP_REQUEST), b"")
         if status == "restarting" and self._wait_exited(record, 15):
-            container_network.detach(record)
+            network_plan.detach(record)
             return True
         if self.status(record) == "paused":
             self.runtime.resume(record["id"])
@@ -203,7 +203,7 @@ class Containers:
                 pass  # it ended between the stop signal and now
             if not self._wait_exited(record, 10):
                 raise ContainerError("container %s did not stop" % record["name"], name=record["name"])
-        container_network.detach(record)
+        network_plan.detach(record)
         return True
 
     def kill(self, record, signal="KILL"):

@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
+from ..fs.atomic import read_json
 from ..network import bridge
 from ..runtime import cgroups
-from ..fs.atomic import read_json
 
 
 def view(containers, record):

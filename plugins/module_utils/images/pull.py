@@ -14,16 +14,16 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from .. import _linux
-from ..oci import timestamps
 from .._errors import InvalidSpec, RegistryError
+from ..fs.atomic import syncfs
 from ..layer import apply as _apply
 from ..layer import compression
+from ..oci import timestamps
 from ..oci import digest as _digest
 from ..oci import spec
 from ..registry import hosts
 from ..registry.client import RegistryClient
 from ..registry.transport import body_errors
-from ..fs.atomic import syncfs
 
 MAX_PARALLEL_LAYERS = 3  # processes
 LAYER_ATTEMPTS = 3

@@ -19,10 +19,10 @@ import os
 
 from .._deps import need_zstandard
 from .._errors import InvalidSpec, NotFound, RegistryError
+from ..fs.atomic import atomic_write_json, read_json
 from ..layer import tarsplit
 from ..oci import digest as _digest
 from ..oci import reference, spec
-from ..fs.atomic import atomic_write_json, read_json
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"

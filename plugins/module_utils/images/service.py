@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-from . import names as local_images
+from . import names as image_names
 from . import pull as _pull
 from . import view as image_view
 from .._errors import ImageNotFound, InUse, InvalidReference, InvalidSpec, RegistryError
@@ -35,11 +35,11 @@ class ImageService:
         return self.store.exists and self.store.images.exists(image_id)
 
     def find_image(self, name):
-        return local_images.find(self.store, self.store.load_refs(), name)
+        return image_names.find(self.store, self.store.load_refs(), name)
 
     def inspect_image(self, name):
         refs = self.store.load_refs()
-        match = local_images.find(self.store, refs, name)
+        match = image_names.find(self.store, refs, name)
         return image_view.view(self.store, refs, self.store.images.get(match.image_id))
 
     def list_images(self, filters=None):
@@ -221,7 +221,7 @@ class ImageService:
         if target_ref.digest:
             raise InvalidReference("cannot tag with a digest reference: %s" % target)
         refs = self.store.load_refs()
-        match = local_images.find(self.store, refs, source)
+        match = image_names.find(self.store, refs, source)
         if refs["tags"].get(target_ref.tagged_name) == match.image_id:
             return self.result(False, [], match.image_id)
         actions = ["Tagged %s as %s" % (match.image_id, target_ref)]
@@ -236,7 +236,7 @@ class ImageService:
         """``docker rmi [-f] NAME``: untag, and delete the image once nothing names it."""
         refs = self.store.load_refs()
         try:
-            match = local_images.find(self.store, refs, name)
+            match = image_names.find(self.store, refs, name)
         except ImageNotFound:
             return {"changed": False, "actions": [], "untagged": [], "deleted": []}
         if self.check_mode:
@@ -244,9 +244,9 @@ class ImageService:
             return self._removal(names, [match.image_id] if delete else [])
         with self.store.locks.store():
             refs = self.store.load_refs()
-            match = local_images.find(self.store, refs, name)
+            match = image_names.find(self.store, refs, name)
             names, delete = self._untag_plan(refs, match, name, force)
-            local_images.drop_names(refs, names)
+            image_names.drop_names(refs, names)
             self.store.refs.save(refs)
             deleted = self._delete_image(match.image_id) if delete else []
         return self._removal(names, deleted)
@@ -254,7 +254,7 @@ class ImageService:
     def _untag_plan(self, refs, match, name, force):
         """Docker's rule: the last name of an image a container uses goes only with force, and
         the image itself stays (dangling) until no container uses it."""
-        names, delete = local_images.untag_plan(refs, match, force)
+        names, delete = image_names.untag_plan(refs, match, force)
         users = ContainerStore(os.path.join(self.store.root, "containers")).users_of_image(match.image_id)
         if not delete or not users:
             return names, delete
@@ -272,8 +272,8 @@ class ImageService:
 
     def _delete_image(self, image_id):
         record = self.store.images.get(image_id)
-        layers = local_images.unreferenced_layers(self.store, record)
-        blobs = local_images.unreferenced_blobs(self.store, record)
+        layers = image_names.unreferenced_layers(self.store, record)
+        blobs = image_names.unreferenced_blobs(self.store, record)
         self.store.images.delete(image_id)
         removed = [c for c in reversed(layers) if self.store.layers.remove(c)]
         for blob in blobs:

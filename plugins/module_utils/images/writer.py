@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 import os
 
+from ..fs.atomic import syncfs
 from ..layer import apply as _apply
 from ..layer import diff as _diff
 from ..oci import digest as _digest
-from ..fs.atomic import syncfs
 
 LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar"
 

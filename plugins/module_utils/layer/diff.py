@@ -23,8 +23,8 @@ import tarfile
 import tempfile
 
 from .._errors import LayerError, UnsupportedEntry
-from ..oci.digest import HashingWriter
 from ..fs.atomic import fsync_dir
+from ..oci.digest import HashingWriter
 from .conventions import OPAQUE, OPAQUE_XATTR, OVERLAY_XATTRS, WHITEOUT, XATTR_PREFIX
 
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC

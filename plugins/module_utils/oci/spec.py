@@ -13,8 +13,8 @@ import platform as _platform
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from .._errors import InvalidSpec
 from . import digest as _digest
+from .._errors import InvalidSpec
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from .._errors import AuthenticationError, InvalidSpec, NotFound, RegistryError
 from ..oci import digest as _digest
-from ..oci.digest import CHUNK
 from ..oci import spec
+from ..oci.digest import CHUNK
 from .auth import Authenticator
 from .transport import Transport, body_errors, temporary_status
 

@@ -13,8 +13,8 @@ import os
 import socket
 import stat
 
-from .._errors import InvalidSpec
 from . import hardening, seccomp
+from .._errors import InvalidSpec
 
 OCI_VERSION = "1.0.2"
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

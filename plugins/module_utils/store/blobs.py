@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 
 from .._errors import Corrupt, DigestMismatch
-from ..oci import digest as _digest
 from ..fs.atomic import atomic_write
+from ..oci import digest as _digest
 
 
 class BlobStore:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import os
 
-from ..oci import digest as _digest
 from ..fs.atomic import atomic_write_json, read_json
+from ..oci import digest as _digest
 
 
 class ImageStore:

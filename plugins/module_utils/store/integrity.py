@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 
+from . import tempdirs
 from .._errors import EngineError
+from ..fs.atomic import read_json
 from ..layer import tarsplit
 from ..oci import digest as _digest
-from . import tempdirs
-from ..fs.atomic import read_json
 
 
 def check(store, repair=False, deep=True):

@@ -12,11 +12,11 @@ import os
 import secrets
 import string
 
-from ..oci import timestamps
-from .._errors import Corrupt
-from ..oci import digest as _digest
 from . import tempdirs
+from .._errors import Corrupt
 from ..fs.atomic import atomic_write, read_json
+from ..oci import timestamps
+from ..oci import digest as _digest
 
 _SHORT_ALPHABET = string.ascii_uppercase + string.digits
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 
-from .._errors import StoreError
 from . import tempdirs
+from .._errors import StoreError
 from .blobs import BlobStore
 from .images import ImageStore
 from .layers import LayerStore

@@ -20,9 +20,9 @@ import time
 from .._errors import InvalidSpec
 from ..build.cache import BuildCache
 from ..containers.lifecycle import Containers
+from ..fs.atomic import read_json
 from ..oci import digest as _digest
 from ..oci import timestamps
-from ..fs.atomic import read_json
 
 _DURATION = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(s|m|h)$")
 _UNITS = {"s": 1, "m": 60, "h": 3600}
