@@ -28,7 +28,8 @@ class Engine:
         self.store = Store(root, create=not (check_mode or read_only))
         self.registry_options = {"insecure_registries": tuple(insecure_registries or ()), "username": username,
                                  "password": password, "ca_cert": ca_cert, "auth_config": auth_config,
-                                 "certs_dir": certs_dir}
+                                 "certs_dir": certs_dir,  # several CAs merged: in the store, or a private temp dir
+                                 "bundle_dir": None if check_mode or read_only else os.path.join(root, "ca-bundles")}
         self.registry_mirrors = registry_mirrors
 
     # ---------------------------------------------------------------- reading
