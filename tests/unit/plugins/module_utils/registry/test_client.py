@@ -143,6 +143,8 @@ def test_a_token_answer_is_read_within_a_limit(fake_server):
     def answer(server, seen):
         if seen.path.startswith("/token"):
             return 200, {"Content-Type": "application/json"}, huge
+        if seen.headers.get("authorization") == "Bearer " + TOKEN:
+            return 200, {}, json.dumps({"tags": ["a"]}).encode()
         return 401, {"WWW-Authenticate": 'Bearer realm="%s",service="fake"' % server.url("/token")}, b""
     registry = fake_server(answer)
     with pytest.raises(InvalidSpec, match="limit"):
