@@ -47,6 +47,9 @@ class RegistryClient:
     def _raise_for(self, resp, what):
         code = resp.status_code
         where = "%s on %s" % (what, self.host)
+        if code == 401 and not self.transport.owns(resp.url):
+            raise AuthenticationError("%s: %s, where the registry sent us, asks for credentials; they are sent only "
+                                      "to the registry itself" % (where, resp.url), url=resp.url, status=code)
         if code == 404:
             raise NotFound("%s: not found (HTTP 404)" % where, url=resp.url, status=code)
         if code == 401 and self.auth.username:

@@ -77,7 +77,7 @@ def test_another_hosts_challenge_is_not_answered_with_our_credentials(fake_serve
     other = fake_server(demanding)
     registry = fake_server(_token_registry(lambda server, seen: (202, {"Location": other.url("/upload/1")}, b"")))
     client = RegistryClient(registry.addr, username=USER, password=PASSWORD)
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(AuthenticationError, match="sent only to the registry itself"):
         client.upload_blob("r", io.BytesIO(b"layer"), 5, _digest(b"layer"))
     assert other.seen and other.authorizations() == []
 
