@@ -94,4 +94,3 @@ def fake_server():
     yield start
     for server in servers:
         server.stop()
-
