@@ -33,10 +33,13 @@ options:
     description:
       - User name for the registry. When omitted, the credentials for the registry in I(auth_config)
         are used, else anonymous access.
+      - Sent only to the registry's own scheme, host and port, never to its mirrors (a mirror gets
+        the credentials I(auth_config) has for the mirror's host) nor to another host it points to.
     type: str
   password:
     description:
-      - Password or token for the registry. Sent only over TLS or to a loopback registry.
+      - Password or token for the registry. Sent only over TLS or to a loopback registry, and to a
+        bearer token service only over HTTPS (or plain HTTP on the insecure registry itself).
     type: str
   ca_cert:
     description:

@@ -19,6 +19,7 @@ use, so a command imports only what it needs.
 from __future__ import annotations
 
 import functools
+import os
 
 from .store.store import DEFAULT_ROOT, Store
 
@@ -36,6 +37,8 @@ class Engine:
         self.runtime = runtime
         self.cgroup_parent = cgroup_parent
         registry_options["insecure_registries"] = tuple(registry_options.get("insecure_registries") or ())
+        # several certs.d CAs are merged into one bundle: in the store, or a private temp dir
+        registry_options["bundle_dir"] = None if check_mode or read_only else os.path.join(root, "ca-bundles")
         self.registry_options = registry_options
         self.registry_mirrors = registry_mirrors
 

@@ -2,7 +2,8 @@
 """Registries in full: push over TLS with a password (the registry's CA made by the test),
 pulled back by skopeo with the same digests; a second repository mounts the blobs; wrong
 credentials are a clear error; credentials from Docker's config.json and a CA from certs.d;
-a mirror that is used, then dead (the pull falls back); search and all tags."""
+a mirror that is used, then dead (the pull falls back); a mirror's credentials are its own;
+search and all tags."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import subprocess
 
 import pytest
 from ansible_runner import run_module
+from rig.htpasswd import write_htpasswd
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="runs as root like the rest")
 
@@ -129,6 +131,27 @@ def test_pull_through_a_mirror_then_fall_back_when_it_is_gone(registry, mirror_o
         json.dump({registry.addr: {"mirrors": [mirror.addr]}}, f)
     fallback = _ok(run_module("image", {"name": registry.images["multi"], "root": root}))
     assert fallback["changed"] is True and len(fallback["image"]["layers"]) >= 3
+
+
+def test_a_mirror_gets_its_own_credentials_from_the_auth_file_never_the_registrys(
+        registry, mirror_of, container_root, another_root, tmp_path):
+    """A pull-through mirror with a password of its own: the username/password given for the
+    registry are not sent to it (it refuses, the pull falls back to the registry); the auth
+    file's entry for the mirror's host is (the mirror serves, and caches)."""
+    htpasswd = write_htpasswd(str(tmp_path / "htpasswd"), {"mirror-bot": "mirror-secret"})
+    mirror = mirror_of(registry, htpasswd=htpasswd, credentials=("mirror-bot", "mirror-secret"))
+    options = {"name": registry.images["busybox"], "registry_mirrors": {registry.addr: [mirror.addr]},
+               "username": "mirror-bot", "password": "mirror-secret", "auth_config": str(tmp_path / "none.json")}
+    fallback = _ok(run_module("image", dict(options, root=container_root)))
+    assert fallback["changed"] is True
+    assert "test/busybox" not in mirror.catalog()  # the registry served it: the mirror never let us in
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"auths": {mirror.addr: {
+        "auth": base64.b64encode(b"mirror-bot:mirror-secret").decode()}}}))
+    via_mirror = _ok(run_module("image", dict(options, username=None, password=None, auth_config=str(config),
+                                              root=another_root())))
+    assert via_mirror["changed"] is True
+    assert "test/busybox" in mirror.catalog()
 
 
 def test_search_and_all_tags(registry, container_root, another_root):

@@ -27,7 +27,6 @@ from ..registry.transport import body_errors
 
 MAX_PARALLEL_LAYERS = 3  # processes
 LAYER_ATTEMPTS = 3
-READ_CHUNK = 1 << 20
 
 
 class Resolved:
@@ -147,12 +146,12 @@ def _download_into(client, repo, desc, diff_id, diff_dir, split_path):
                                              what="layer %s content (diff_id)" % desc.digest)
         try:
             _apply.apply_layer(tar_stream, diff_dir, split_out=split_path)
-            tar_stream.drain(READ_CHUNK)
-            packed.drain(READ_CHUNK)
+            tar_stream.drain()
+            packed.drain()
         except Exception as exc:
             # A digest error found by reading on says more than the tar error it caused.
             if not isinstance(exc, body_errors()):
-                packed.drain(READ_CHUNK)
+                packed.drain()
                 packed.finish()
             raise
         packed.finish()
@@ -197,15 +196,17 @@ def store_blobs(store, resolved):
 
 
 def client_for(ref, *, insecure_registries=(), username=None, password=None, ca_cert=None, auth_config=None,
-               certs_dir=None, host=None):
+               certs_dir=None, host=None, bundle_dir=None):
     """A client for ``ref``'s registry (or for ``host``, one of its mirrors): credentials from
-    the options, else from Docker's config.json; certificates from the option, else certs.d."""
+    the options, else from Docker's config.json; certificates from the option, else certs.d.
+    A mirror gets only what config.json has for the mirror's own host, never the registry's."""
+    mirror = bool(host) and host != ref.api_host
     host = host or ref.api_host
     insecure = list(insecure_registries or ())
     if ref.domain in insecure:
         insecure.append(ref.api_host)
-    if not username:
-        username, password = hosts.credentials(host if host != ref.api_host else ref.domain, auth_config)
-    found_ca, client_cert = hosts.certificates(host, certs_dir)
+    if mirror or not username:
+        username, password = hosts.credentials(host if mirror else ref.domain, auth_config)
+    found_ca, client_cert = hosts.certificates(host, certs_dir, bundle_dir)
     return RegistryClient(host, insecure, username=username, password=password, ca_cert=ca_cert or found_ca,
                           client_cert=client_cert)

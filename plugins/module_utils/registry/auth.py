@@ -1,7 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Registry authentication: parse WWW-Authenticate challenges, fetch bearer tokens
-(anonymous or with credentials), or send basic auth where it is safe."""
+(anonymous or with credentials), or send basic auth where it is safe.
+
+The registry names the token service (the challenge's ``realm``): a username and password go
+there only over HTTPS, or over plain HTTP when the realm is the registry's own scheme, host and
+port and the registry is allowed plain HTTP (loopback or ``insecure_registries``)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,9 @@ import base64
 import re
 
 from .._errors import AuthenticationError, RegistryError
+from .transport import origin, read_json
+
+MAX_TOKEN_BYTES = 1 << 20  # a token answer is a few KiB of JSON
 
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
@@ -62,19 +69,34 @@ class Authenticator:
         query = {"service": params.get("service", "")}
         if scope:
             query["scope"] = scope.split(" ")  # several scopes: one parameter each
-        auth = (self.username, self.password or "") if self.username else None
-        resp = self.transport.request("GET", realm, params=query, auth=auth)
+        auth = None
+        if self.username:
+            self._check_realm(realm)
+            auth = (self.username, self.password or "")
+        resp = self.transport.request("GET", realm, params=query, auth=auth, stream=True)
+        if resp.status_code != 200:
+            resp.close()
         if resp.status_code in (401, 403):
             raise AuthenticationError("authentication to %s failed (HTTP %d): check the username and password"
                                       % (self.transport.host, resp.status_code), host=self.transport.host)
         if resp.status_code != 200:
             raise RegistryError("token service %s answered HTTP %d" % (realm, resp.status_code),
                                 temporary=resp.status_code >= 500)
-        try:
-            body = resp.json()
-        except ValueError as exc:
-            raise AuthenticationError("token service %s sent no JSON" % realm) from exc
-        token = body.get("token") or body.get("access_token")
-        if not token:
+        token = read_json(resp, MAX_TOKEN_BYTES, "the answer of token service %s" % realm)
+        token = token.get("token") or token.get("access_token")
+        if not token or not isinstance(token, str):
             raise AuthenticationError("token service %s sent no token" % realm)
         return token
+
+    def _check_realm(self, realm):
+        """Credentials leave for the realm only over TLS, or in the clear to the registry itself
+        when it is allowed plain HTTP: a challenge must not send them anywhere it likes."""
+        where = origin(realm)
+        if where and where[0] == "https":
+            return
+        if where and self.transport.insecure and where == origin(self.transport.url("/")):
+            return
+        raise AuthenticationError(
+            "registry %s asks for its password to be sent to the token service %s; refused: a password goes "
+            "only to an https realm, or over plain HTTP to the registry itself when it is insecure"
+            % (self.transport.host, realm), host=self.transport.host, realm=realm)

@@ -7,11 +7,11 @@ from __future__ import annotations
 from .._errors import AuthenticationError, InvalidSpec, NotFound, RegistryError
 from ..oci import digest as _digest
 from ..oci import spec
-from ..oci.digest import CHUNK
 from .auth import Authenticator
-from .transport import Transport, body_errors, temporary_status
+from .transport import Transport, read_bounded, read_json, rewinder, temporary_status
 
 MANIFEST_ACCEPT = ", ".join(spec.MANIFEST_TYPES + spec.INDEX_TYPES)
+MAX_PAGE_BYTES = 4 << 20  # one page of tags/list or _catalog (a hundred names is a few KiB)
 
 
 class RegistryClient:
@@ -25,15 +25,18 @@ class RegistryClient:
     def _request(self, method, path, repo, what, stream=False, headers=None, ok=(200,), scope=None, **kwargs):
         scope = scope or ("repository:%s:pull" % repo if repo else "")
         headers = dict(headers or {})
+        own = self.transport.owns(path)  # another host (a Location, a Link) gets no credentials
+        rewind = rewinder(kwargs.get("data"))
         for attempt in range(2):
-            token = self.auth.header_for(scope)
+            token = self.auth.header_for(scope) if own else None
             if token:
                 headers["Authorization"] = token
             resp = self.transport.request(method, path, headers=headers, stream=stream, **kwargs)
-            if resp.status_code == 401 and attempt == 0 and "WWW-Authenticate" in resp.headers:
+            if own and rewind and resp.status_code == 401 and attempt == 0 and "WWW-Authenticate" in resp.headers:
                 challenge = resp.headers["WWW-Authenticate"]
                 resp.close()
                 self.auth.answer(challenge, scope)
+                rewind()  # the body goes again, from its start
                 continue
             break
         if resp.status_code in ok:
@@ -44,6 +47,9 @@ class RegistryClient:
     def _raise_for(self, resp, what):
         code = resp.status_code
         where = "%s on %s" % (what, self.host)
+        if code == 401 and not self.transport.owns(resp.url):
+            raise AuthenticationError("%s: %s, where the registry sent us, asks for credentials; they are sent only "
+                                      "to the registry itself" % (where, resp.url), url=resp.url, status=code)
         if code == 404:
             raise NotFound("%s: not found (HTTP 404)" % where, url=resp.url, status=code)
         if code == 401 and self.auth.username:
@@ -67,7 +73,7 @@ class RegistryClient:
         """Fetch a manifest or index by tag or digest -> (bytes, media_type, digest)."""
         resp = self._request("GET", "/v2/%s/manifests/%s" % (repo, ref), repo, "manifest %s:%s" % (repo, ref),
                              stream=True, headers={"Accept": MANIFEST_ACCEPT})
-        data = self._read_bounded(resp, limit, "manifest %s:%s" % (repo, ref))
+        data = read_bounded(resp, limit, "manifest %s:%s" % (repo, ref))
         digest = _digest.of_bytes(data)
         want = expected_digest or (ref if ref.startswith("sha256:") else None)
         if want and digest != want:
@@ -83,7 +89,7 @@ class RegistryClient:
         if desc.size > limit:
             raise InvalidSpec("blob %s is %d bytes, over the limit of %d" % (desc.digest, desc.size, limit))
         resp = self.open_blob(repo, desc.digest)
-        data = self._read_bounded(resp, limit, "blob %s" % desc.digest)
+        data = read_bounded(resp, limit, "blob %s" % desc.digest)
         return _digest.verify_bytes(data, desc.digest, desc.size, what="blob")
 
     def open_blob(self, repo, digest):
@@ -162,13 +168,11 @@ class RegistryClient:
     def _paged(self, path, repo, key, scope=None, limit=100000):
         out = []
         while path and len(out) < limit:
-            resp = self._request("GET", path, repo, key, scope=scope)
-            try:
-                out += resp.json().get(key) or []
-            except ValueError as exc:
-                raise RegistryError("the registry %s sent no JSON for %s" % (self.host, path)) from exc
-            finally:
-                resp.close()
+            resp = self._request("GET", path, repo, key, scope=scope, stream=True)
+            names = read_json(resp, MAX_PAGE_BYTES, "the %s of %s (%s)" % (key, self.host, path)).get(key) or []
+            if not isinstance(names, list):
+                raise RegistryError("the registry %s sent %s that is not a list" % (self.host, key))
+            out += names
             path = _next_link(resp.headers.get("Link"))
         return out
 
@@ -179,21 +183,6 @@ class RegistryClient:
         if location.startswith("/"):
             return location
         return location if location.startswith(("http://", "https://")) else "/" + location
-
-    @staticmethod
-    def _read_bounded(resp, limit, what):
-        try:
-            chunks, total = [], 0
-            for chunk in resp.iter_content(CHUNK):
-                total += len(chunk)
-                if total > limit:
-                    raise InvalidSpec("%s is larger than the limit of %d bytes" % (what, limit))
-                chunks.append(chunk)
-            return b"".join(chunks)
-        except body_errors() as exc:
-            raise RegistryError("reading %s failed: %s" % (what, exc), temporary=True) from exc
-        finally:
-            resp.close()
 
 
 def _with_query(url, query):

@@ -8,11 +8,14 @@ registry itself).
 
 from __future__ import annotations
 
+import atexit
 import base64
 import binascii
 import hashlib
 import json
 import os
+import shutil
+import stat
 import tempfile
 
 from .._errors import InvalidSpec
@@ -58,9 +61,10 @@ def _decode(entry, key, path):
     return (user, password) if user else (None, None)
 
 
-def certificates(host, certs_dir=None):
+def certificates(host, certs_dir=None, bundle_dir=None):
     """(CA bundle or None, (client cert, client key) or None) from ``certs.d/<host>/``, as Docker
-    reads them: ``*.crt`` are CAs, ``*.cert`` with the matching ``*.key`` a client certificate."""
+    reads them: ``*.crt`` are CAs, ``*.cert`` with the matching ``*.key`` a client certificate.
+    Several CAs are merged into one file in ``bundle_dir`` (see ``_bundle``)."""
     directory = os.path.join(certs_dir or DEFAULT_CERTS_DIR, host)
     if not os.path.isdir(directory):
         return None, None
@@ -74,25 +78,61 @@ def certificates(host, certs_dir=None):
                 raise InvalidSpec("%s has no matching key %s" % (os.path.join(directory, name), key))
             client = (os.path.join(directory, name), key)
     if len(cas) > 1:  # requests takes one bundle: several CA files become one
-        return _bundle(cas), client
+        return _bundle(cas, bundle_dir), client
     return (cas[0] if cas else None), client
 
 
-def _bundle(cas):
-    """The CA files as one, in the temp dir (certs.d is not ours to write, not even a bundle),
-    named by its content and renamed into place: concurrent runs share it, never half-written."""
+def _bundle(cas, bundle_dir=None):
+    """The CA files as one, named by its content, in ``bundle_dir`` (the store's, 0700) or else
+    in a directory of this process's own: never in a shared place such as /tmp, where another
+    user could put a CA of theirs under the name first. What is there is used only if it is
+    this very content; otherwise it is written again (temp file, then rename)."""
     data = b""
     for ca in cas:
         with open(ca, "rb") as handle:
             data += handle.read().rstrip(b"\n") + b"\n"
-    path = os.path.join(tempfile.gettempdir(), "strata-ca-%s.pem" % hashlib.sha256(data).hexdigest()[:32])
-    if not os.path.isfile(path):
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".strata-ca-")
+    directory = _private_dir(bundle_dir)
+    path = os.path.join(directory, "ca-%s.pem" % hashlib.sha256(data).hexdigest()[:32])
+    if _content(path) != data:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".ca-")
         with os.fdopen(fd, "wb") as out:
             out.write(data)
-        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     return path
+
+
+def _content(path):
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(MAX_CONFIG + 1)
+
+
+_OWN_DIR = []
+
+
+def _private_dir(bundle_dir):
+    """``bundle_dir``, made 0700 and checked to be a directory of ours (not a link), or a
+    temporary directory this process made (removed when it exits)."""
+    if not bundle_dir:
+        if not _OWN_DIR:
+            _OWN_DIR.append(tempfile.mkdtemp(prefix="strata-ca-"))
+            atexit.register(shutil.rmtree, _OWN_DIR[0], True)
+        return _OWN_DIR[0]
+    try:
+        os.makedirs(bundle_dir, mode=0o700, exist_ok=True)
+        info = os.lstat(bundle_dir)
+    except OSError as exc:
+        raise InvalidSpec("cannot make %s for the CA bundle: %s" % (bundle_dir, exc.strerror),
+                          path=bundle_dir) from exc
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        raise InvalidSpec("%s is not a directory of this user: it cannot hold a CA bundle" % bundle_dir,
+                          path=bundle_dir)
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        os.chmod(bundle_dir, 0o700)
+    return bundle_dir
 
 
 def mirrors(domain, option=None, store_root=None):

@@ -9,6 +9,7 @@
     refs.json            tags and digest pins
     tmp/                 work directories, swept when their owner has died
     locks/               fcntl lock files
+    ca-bundles/          certs.d CA files merged into one (registry/hosts.py), made when needed
 """
 
 from __future__ import annotations
