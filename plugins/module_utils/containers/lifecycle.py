@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from .. import network_plan
+from . import network_plan
 from .. import _linux
 from .._errors import ContainerError, ContainerNotFound, InvalidSpec, InvalidState
 from ..fs import inroot

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 
-from .. import options as container_options, view as container_view
+from . import options as container_options, view as container_view
 from .._errors import ContainerNotFound, ImageNotFound, InvalidSpec
-from ..lifecycle import Containers
+from .lifecycle import Containers
 
 STATES = ("created", "started", "stopped", "paused", "absent")
 
