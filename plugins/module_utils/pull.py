@@ -55,7 +55,7 @@ def resolve(client, ref, platform=None):
         chosen = spec.select_platform(parsed, platform or spec.host_platform())
         index_bytes = data
         data, media_type, manifest_digest = client.get_manifest(ref.path, chosen.digest, expected_digest=chosen.digest)
-        parsed = spec.parse_manifest(data, media_type or chosen.media_type)
+        parsed = spec.parse_manifest(data, media_type, chosen.media_type)
         if isinstance(parsed, spec.Index):
             raise InvalidSpec("nested image indexes are not supported (%s)" % chosen.digest)
     config_bytes = client.get_blob_bytes(ref.path, parsed.config, spec.MAX_CONFIG_BYTES)

@@ -9,7 +9,10 @@ import base64
 import re
 
 from .._errors import AuthenticationError, RegistryError
+from ..oci import jsondoc
+from .transport import body_errors
 
+MAX_TOKEN_BYTES = 1 << 20
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
 
@@ -63,7 +66,13 @@ class Authenticator:
         if scope:
             query["scope"] = scope.split(" ")  # several scopes: one parameter each
         auth = (self.username, self.password or "") if self.username else None
-        resp = self.transport.request("GET", realm, params=query, auth=auth)
+        resp = self.transport.request("GET", realm, params=query, auth=auth, stream=True)
+        try:
+            return self._token_of(resp, realm)
+        finally:
+            resp.close()
+
+    def _token_of(self, resp, realm):
         if resp.status_code in (401, 403):
             raise AuthenticationError("authentication to %s failed (HTTP %d): check the username and password"
                                       % (self.transport.host, resp.status_code), host=self.transport.host)
@@ -71,10 +80,11 @@ class Authenticator:
             raise RegistryError("token service %s answered HTTP %d" % (realm, resp.status_code),
                                 temporary=resp.status_code >= 500)
         try:
-            body = resp.json()
-        except ValueError as exc:
-            raise AuthenticationError("token service %s sent no JSON" % realm) from exc
-        token = body.get("token") or body.get("access_token")
+            body = jsondoc.loads_body(resp, "the answer of token service %s" % realm, MAX_TOKEN_BYTES)
+        except body_errors() as exc:
+            raise RegistryError("reading the answer of token service %s failed: %s" % (realm, exc),
+                                temporary=True) from exc
+        token = (body.get("token") or body.get("access_token")) if isinstance(body, dict) else None
         if not token:
             raise AuthenticationError("token service %s sent no token" % realm)
         return token

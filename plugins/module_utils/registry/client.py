@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from .._errors import AuthenticationError, InvalidSpec, NotFound, RegistryError
 from ..oci import digest as _digest
-from ..oci import spec
+from ..oci import jsondoc, spec
 from .auth import Authenticator
 from .transport import Transport, body_errors, temporary_status
 
 MANIFEST_ACCEPT = ", ".join(spec.MANIFEST_TYPES + spec.INDEX_TYPES)
 CHUNK = 1 << 20
+MAX_LIST_BYTES = 8 << 20  # one page of tags or repositories
 
 
 class RegistryClient:
@@ -162,13 +163,16 @@ class RegistryClient:
     def _paged(self, path, repo, key, scope=None, limit=100000):
         out = []
         while path and len(out) < limit:
-            resp = self._request("GET", path, repo, key, scope=scope)
+            resp = self._request("GET", path, repo, key, scope=scope, stream=True)
             try:
-                out += resp.json().get(key) or []
-            except ValueError as exc:
-                raise RegistryError("the registry %s sent no JSON for %s" % (self.host, path)) from exc
+                body = jsondoc.loads_body(resp, "the %s list from %s" % (key, self.host), MAX_LIST_BYTES)
+            except body_errors() as exc:
+                raise RegistryError("reading %s from %s failed: %s" % (path, self.host, exc), temporary=True) from exc
             finally:
                 resp.close()
+            if not isinstance(body, dict) or not isinstance(body.get(key) or [], list):
+                raise RegistryError("the registry %s sent no %s list for %s" % (self.host, key, path))
+            out += body.get(key) or []
             path = _next_link(resp.headers.get("Link"))
         return out
 

@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 from .._errors import InvalidSpec, RegistryError
-from ..oci import reference
+from ..oci import jsondoc, reference
+from .transport import body_errors
 
 HUB_SEARCH = "https://index.docker.io/v1/search"
 MAX_LIMIT = 100
+MAX_ANSWER_BYTES = 4 << 20
 
 
 def split_term(term):
@@ -32,15 +34,18 @@ def search(term, client_for_registry, limit=25, stars=0, official=None):
 
 
 def _hub(client, query, limit):
-    resp = client.transport.request("GET", HUB_SEARCH, params={"q": query, "n": limit})
+    resp = client.transport.request("GET", HUB_SEARCH, params={"q": query, "n": limit}, stream=True)
     try:
         if resp.status_code != 200:
             raise RegistryError("Docker Hub search answered HTTP %d" % resp.status_code, status=resp.status_code)
-        results = resp.json().get("results") or []
-    except ValueError as exc:
-        raise RegistryError("Docker Hub search sent no JSON") from exc
+        body = jsondoc.loads_body(resp, "Docker Hub's search answer", MAX_ANSWER_BYTES)
+    except body_errors() as exc:
+        raise RegistryError("reading Docker Hub's search answer failed: %s" % exc, temporary=True) from exc
     finally:
         resp.close()
+    results = (body.get("results") if isinstance(body, dict) else None) or []
+    if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
+        raise RegistryError("Docker Hub's search answer has no list of results")
     return [{"name": r.get("name", ""), "description": r.get("description") or "", "stars": int(r.get("star_count") or 0),
              "official": bool(r.get("is_official")), "automated": bool(r.get("is_automated"))} for r in results]
 
