@@ -11,6 +11,7 @@ import os
 
 from . import image_view, image_writer, local_images, pull as _pull
 from ._errors import ImageNotFound, InUse, InvalidReference, InvalidSpec, RegistryError
+from .layer import limits as _limits
 from .oci import digest as _digest
 from .oci import reference, spec
 from .registry import hosts
@@ -23,9 +24,14 @@ PULL_POLICIES = ("missing", "always", "never")
 class Engine:
     def __init__(self, root=DEFAULT_ROOT, check_mode=False, insecure_registries=(), username=None,
                  password=None, ca_cert=None, read_only=False, auth_config=None, certs_dir=None,
-                 registry_mirrors=None):
+                 registry_mirrors=None, *, min_free_space=None, max_inflation_ratio=_limits.MAX_INFLATION_RATIO,
+                 inflation_check_after=_limits.INFLATION_CHECK_AFTER):
+        """``min_free_space``: bytes a layer extraction must leave free on the store's filesystem
+        (default: 1 GiB or 5 %, whichever is larger); ``max_inflation_ratio``: how many times its
+        compressed size a layer may inflate to once past ``inflation_check_after`` bytes (0: no limit)."""
         self.check_mode = check_mode
-        self.store = Store(root, create=not (check_mode or read_only))
+        limits = _limits.Limits(min_free_space, max_inflation_ratio, inflation_check_after)
+        self.store = Store(root, create=not (check_mode or read_only), limits=limits)
         self.registry_options = {"insecure_registries": tuple(insecure_registries or ()), "username": username,
                                  "password": password, "ca_cert": ca_cert, "auth_config": auth_config,
                                  "certs_dir": certs_dir}
