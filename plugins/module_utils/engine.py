@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import os
 
+from .layer import limits as _limits
 from .store.store import DEFAULT_ROOT, Store
 
 REGISTRY_KEYWORDS = ("insecure_registries", "username", "password", "ca_cert", "auth_config", "certs_dir")
@@ -28,12 +29,19 @@ REGISTRY_KEYWORDS = ("insecure_registries", "username", "password", "ca_cert", "
 
 class Engine:
     def __init__(self, root=DEFAULT_ROOT, *, check_mode=False, read_only=False, runtime=None,
-                 cgroup_parent="/strata", registry_mirrors=None, **registry_options):
+                 cgroup_parent="/strata", registry_mirrors=None, min_free_space=None,
+                 max_inflation_ratio=_limits.MAX_INFLATION_RATIO, inflation_check_after=_limits.INFLATION_CHECK_AFTER,
+                 **registry_options):
+        """``min_free_space``: bytes a layer extraction must leave free on the store's filesystem
+        (default: 1 GiB or 5 %, whichever is larger); ``max_inflation_ratio``: how many times its
+        compressed size a layer may inflate to once past ``inflation_check_after`` bytes (0: no limit);
+        ``registry_options``: REGISTRY_KEYWORDS, as images/pull.client_for takes them."""
         unknown = set(registry_options) - set(REGISTRY_KEYWORDS)
         if unknown:
             raise TypeError("Engine() got unexpected keywords: %s" % ", ".join(sorted(unknown)))
         self.check_mode = check_mode
-        self.store = Store(root, create=not (check_mode or read_only))
+        limits = _limits.Limits(min_free_space, max_inflation_ratio, inflation_check_after)
+        self.store = Store(root, create=not (check_mode or read_only), limits=limits)
         self.runtime = runtime
         self.cgroup_parent = cgroup_parent
         registry_options["insecure_registries"] = tuple(registry_options.get("insecure_registries") or ())

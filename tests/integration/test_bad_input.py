@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import http.server
+import json
 import io
 import os
 import tarfile
@@ -159,3 +160,17 @@ def test_unexpected_os_error_fails_readably(registry, tmp_path):
     assert "MODULE FAILURE" not in result["msg"] and "module_stderr" not in result
     assert result["msg"] == "cannot use %s/refs.json: Is a directory (IsADirectoryError)" % root, result["msg"]
     assert result["error"] == "IsADirectoryError" and result["path"] == "%s/refs.json" % root
+
+
+def test_deeply_nested_manifest_from_the_registry(registry, tmp_root, tmp_path):
+    """A manifest with an extra field nested 5,000 deep (the registry's Go parser takes up to
+    10,000): a clear InvalidSpec, not a RecursionError traceback, and the store unchanged."""
+    before = _seeded_store(registry, tmp_root)
+    name, dummy = _push_crafted(registry, tmp_path, [_tar(_file("data/file", b"payload"))])
+    raw = registry.raw_manifest(name)
+    deep = raw[:-1] + b', "x": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    deep_name = name.rsplit(":", 1)[0] + ":deep"
+    registry.put_manifest(deep_name, deep, json.loads(raw)["mediaType"])
+    result = _assert_fails_cleanly(tmp_root, before, deep_name, "manifest is nested 5001 levels deep",
+                                   "over the limit of 100")
+    assert result["error"] == "InvalidSpec"

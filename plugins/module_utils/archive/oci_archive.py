@@ -76,7 +76,7 @@ def read(path):
         _check_layout(source)
         data = source.read_bytes("index.json", safety.MAX_INDEX_BYTES, "index.json")
         safety.load_object(data, "index.json", path)
-        index = spec.parse_manifest(data, spec.OCI_INDEX)
+        index = spec.parse_manifest(data)
         if not isinstance(index, spec.Index):
             raise InvalidSpec("archive %s: index.json is not an image index" % path, path=path)
         images = [_image(source, desc) for desc in _entries(index)]

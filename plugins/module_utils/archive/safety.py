@@ -9,10 +9,10 @@ every JSON document is read with a size bound and checked for its shape.
 from __future__ import annotations
 
 import contextlib
-import json
 import posixpath
 
 from .._errors import EngineError, InvalidSpec, UnsafePath
+from ..oci import jsondoc
 
 MAX_INDEX_BYTES = 4 << 20  # manifest.json, index.json
 MAX_LAYOUT_BYTES = 64 << 10  # oci-layout
@@ -45,9 +45,9 @@ def link_target(name, linkname, symlink, archive):
 def load_json(data, what, archive):
     """Bytes -> any JSON value; ``null`` is refused, as every document here must have content."""
     try:
-        doc = json.loads(data)
-    except ValueError as exc:
-        raise InvalidSpec("archive %s: %s is not valid JSON: %s" % (archive, what, exc), path=archive) from exc
+        doc = jsondoc.loads(data, what)
+    except InvalidSpec as exc:
+        raise InvalidSpec("archive %s: %s" % (archive, exc), path=archive) from exc
     if doc is None:
         raise InvalidSpec("archive %s: %s is null" % (archive, what), path=archive)
     return doc

@@ -22,6 +22,7 @@ from ..images import writer as image_writer
 from ..layer import apply as _apply
 from ..layer import compression
 from ..layer import diff as _diff
+from ..layer import limits as _limits
 from ..layer import tarsplit
 from ..oci import digest as _digest
 from ..oci import reference, spec
@@ -147,20 +148,21 @@ def store_image(store, image, made):
     chains = _digest.chain_ids(diff_ids)
     layers = []
     for i, layer in enumerate(image.layers):
-        if store.layers.ensure(chains[i], diff_ids[i], chains[i - 1] if i else None, _extractor(layer, diff_ids[i])):
+        if store.layers.ensure(chains[i], diff_ids[i], chains[i - 1] if i else None,
+                               _extractor(layer, diff_ids[i], store.layers.limits)):
             made.append(chains[i])
         layers.append({"diff_id": diff_ids[i], "chain_id": chains[i], "size": store.layers.size(chains[i])})
     return image_writer.record_image(store, json.loads(image.config_bytes), layers, exact_bytes=image.config_bytes)
 
 
-def _extractor(layer, diff_id):
+def _extractor(layer, diff_id, limits):
     def produce(diff_dir, split_path):
         with layer.open() as packed:
             head = packed.peek(4) if hasattr(packed, "peek") else b""
             kind = compression.detect(layer.media_type, head)
-            stream = _digest.VerifyingReader(compression.decompressing_reader(packed, kind), diff_id,
+            stream = _digest.VerifyingReader(compression.decompressing_reader(packed, kind, limits), diff_id,
                                              what="layer %s" % diff_id)
-            _apply.apply_layer(stream, diff_dir, split_out=split_path)
+            _apply.apply_layer(stream, diff_dir, split_out=split_path, limits=limits)
             stream.drain()
             stream.finish()
             if hasattr(packed, "drain"):
@@ -183,9 +185,11 @@ def tar_to_layer(store, tar_path, work):
     with open(tar_path, "rb") as raw:
         kind = compression.detect("", raw.read(8))
         raw.seek(0)
-        reader = compression.decompressing_reader(raw, kind)
+        reader = compression.decompressing_reader(raw, kind, store.layers.limits)
+        space = _limits.SpaceGuard(work, store.layers.limits)
         with open(plain, "wb") as out:
             sink = _digest.HashingWriter(out)
             for chunk in iter(lambda: reader.read(CHUNK), b""):
+                space.charge(len(chunk))
                 sink.write(chunk)
     return plain, sink.digest()

@@ -9,7 +9,6 @@ environment of the step (``expand.py``). Arguments and flags are checked as Buil
 
 from __future__ import annotations
 
-import json
 import re
 from collections import namedtuple
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from fractions import Fraction
 from typing import Dict, List, Optional
 
 from .._errors import DockerfileSyntaxError
+from ..oci import jsondoc
 from .words import BLANKS, DEFAULT_ESCAPE, extract_flags, split_key_values, split_words
 
 _STAGE_NAME = re.compile(r"[a-z][a-z0-9-_.]*")
@@ -156,8 +156,8 @@ def _maybe_json(rest):
     """Docker's rule: a JSON array of strings is the exec form, anything else the shell form."""
     if rest.startswith("["):
         try:
-            value = json.loads(rest, parse_constant=_not_json)
-        except ValueError:
+            value = jsondoc.loads(rest, "JSON array", parse_constant=_not_json)
+        except ValueError:  # InvalidSpec too: Docker reads what is not a JSON array as shell form
             value = None
         if isinstance(value, list):
             if not all(isinstance(item, str) for item in value):

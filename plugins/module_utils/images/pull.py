@@ -55,7 +55,7 @@ def resolve(client, ref, platform=None):
         chosen = spec.select_platform(parsed, platform or spec.host_platform())
         index_bytes = data
         data, media_type, manifest_digest = client.get_manifest(ref.path, chosen.digest, expected_digest=chosen.digest)
-        parsed = spec.parse_manifest(data, media_type or chosen.media_type)
+        parsed = spec.parse_manifest(data, media_type, chosen.media_type)
         if isinstance(parsed, spec.Index):
             raise InvalidSpec("nested image indexes are not supported (%s)" % chosen.digest)
     config_bytes = client.get_blob_bytes(ref.path, parsed.config, spec.MAX_CONFIG_BYTES)
@@ -128,7 +128,7 @@ def _fetch_one(store, client, repo, desc, diff_id, chain_id, parent):
         try:
             return store.layers.ensure(chain_id, diff_id, parent,
                                        lambda diff_dir, split: _download_into(client, repo, desc, diff_id,
-                                                                              diff_dir, split))
+                                                                              diff_dir, split, store.layers.limits))
         except RegistryError as exc:
             if not exc.temporary or attempt == LAYER_ATTEMPTS - 1:
                 raise
@@ -136,16 +136,16 @@ def _fetch_one(store, client, repo, desc, diff_id, chain_id, parent):
     return False
 
 
-def _download_into(client, repo, desc, diff_id, diff_dir, split_path):
+def _download_into(client, repo, desc, diff_id, diff_dir, split_path, limits):
     """Stream one blob: verify its digest and size, decompress, verify the diff_id, extract."""
     resp = client.open_blob(repo, desc.digest)
     try:
         packed = _digest.VerifyingReader(resp.raw, desc.digest, desc.size, what="layer blob")
         kind = compression.detect(desc.media_type, b"")
-        tar_stream = _digest.VerifyingReader(compression.decompressing_reader(packed, kind), diff_id,
+        tar_stream = _digest.VerifyingReader(compression.decompressing_reader(packed, kind, limits), diff_id,
                                              what="layer %s content (diff_id)" % desc.digest)
         try:
-            _apply.apply_layer(tar_stream, diff_dir, split_out=split_path)
+            _apply.apply_layer(tar_stream, diff_dir, split_out=split_path, limits=limits)
             tar_stream.drain()
             packed.drain()
         except Exception as exc:

@@ -38,7 +38,7 @@ def layer_from_tar(store, tar_path, diff_id, parent_chain):
     def produce(diff_dir, split_path):
         with open(tar_path, "rb") as handle:
             stream = _digest.VerifyingReader(handle, diff_id, what="layer %s" % diff_id)
-            _apply.apply_layer(stream, diff_dir, split_out=split_path)
+            _apply.apply_layer(stream, diff_dir, split_out=split_path, limits=store.layers.limits)
             stream.drain(1 << 20)
             stream.finish()
             return stream.size

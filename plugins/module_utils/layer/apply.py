@@ -26,26 +26,32 @@ import tarfile
 from .._errors import EngineError, LayerError, UnsafePath, UnsupportedEntry
 from ..oci.digest import CHUNK
 from .conventions import OPAQUE, OPAQUE_XATTR, WHITEOUT, XATTR_PREFIX
+from . import limits as _limits
+from .tarbounds import DEFAULT_TARINFO, HeaderBound, bounded_tarinfo
 from .tarsplit import SplitRecorder
 
 _FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+ENTRY_COST = 4096  # what an entry takes on disk besides its content: an inode, a directory block
 _DEVICES = {tarfile.CHRTYPE: stat.S_IFCHR, tarfile.BLKTYPE: stat.S_IFBLK, tarfile.FIFOTYPE: stat.S_IFIFO}
 
 
-def apply_layer(tar_stream, dest, split_out=None):
+def apply_layer(tar_stream, dest, split_out=None, limits=_limits.DEFAULT):
     """Extract ``tar_stream`` (uncompressed, read once, need not seek) into the empty directory
     ``dest``. With ``split_out``, also writes the tar-split record there (see tarsplit.py).
+    ``limits`` (layer.limits.Limits): the free-space reserve and the tar header bound.
     Returns {"entries": members read, "size": bytes of regular-file content}."""
     recorder = SplitRecorder(tar_stream, split_out) if split_out else None
     extractor = _Extractor(dest, recorder)
     try:
-        extractor.run(recorder or tar_stream)
+        extractor.space = _limits.SpaceGuard(dest, limits)
+        extractor.run(HeaderBound(recorder or tar_stream, limits.max_header_bytes), limits.max_header_bytes)
         if recorder:
             recorder.finish()
     except BaseException as exc:
         if recorder:
             recorder.abort()
-        if isinstance(exc, EngineError) or not isinstance(exc, (tarfile.TarError, OSError, ValueError, OverflowError)):
+        translated = (tarfile.TarError, OSError, ValueError, OverflowError, RecursionError)
+        if isinstance(exc, EngineError) or not isinstance(exc, translated):
             raise
         raise LayerError("cannot extract layer entry %r into %s: %s" % (extractor.current, dest, exc),
                          entry=extractor.current) from exc
@@ -78,12 +84,15 @@ class _Extractor:
         self.entries = 0
         self.size = 0
         self.current = None
+        self.space = None
 
-    def run(self, stream):
-        with tarfile.open(fileobj=stream, mode="r|", errors="surrogateescape") as tar:
+    def run(self, bound, max_header_bytes):
+        tarinfo = DEFAULT_TARINFO if max_header_bytes == _limits.MAX_HEADER_BYTES else bounded_tarinfo(max_header_bytes)
+        with tarfile.open(fileobj=bound, mode="r|", errors="surrogateescape", tarinfo=tarinfo) as tar:
             for member in tar:
                 self.entries += 1
                 self.current = member.name
+                bound.next_member(tar.offset)
                 self._member(tar, member)
         self.current = None
         # Children change their directory's mtime: set directory times last, deepest first.
@@ -94,6 +103,7 @@ class _Extractor:
         rel = clean_name(member.name)
         parent, base = rel.rpartition("/")[::2]
         is_file = member.isreg() and not base.startswith(WHITEOUT)
+        self.space.charge(ENTRY_COST + (member.size if is_file else 0))
         if self.recorder:  # before any content is read, so the recorder never buffers it
             hole = (member.offset_data, member.size, rel) if is_file and not member.issparse() else None
             self.recorder.advance(tar.offset, hole)

@@ -12,6 +12,7 @@ import zlib
 
 from .._deps import need_zstandard
 from .._errors import LayerError
+from . import limits as _limits
 
 GZIP = "gzip"
 ZSTD = "zstd"
@@ -39,15 +40,48 @@ def detect(media_type, first_bytes=b""):
     return NONE
 
 
-def decompressing_reader(raw_fileobj, kind):
-    """A file-like object whose ``read(n)`` gives the uncompressed stream of ``raw_fileobj``."""
-    if kind == GZIP:
-        return _GzipReader(raw_fileobj)
-    if kind == ZSTD:
-        return _ZstdReader(raw_fileobj, need_zstandard())
+def decompressing_reader(raw_fileobj, kind, limits=_limits.DEFAULT):
+    """A file-like object whose ``read(n)`` gives the uncompressed stream of ``raw_fileobj``;
+    a stream that inflates past ``limits`` (a Limits) is a LayerError."""
     if kind == NONE:
         return raw_fileobj
-    raise LayerError("unknown layer compression %r" % (kind,))
+    counted = _Counted(raw_fileobj)
+    if kind == GZIP:
+        reader = _GzipReader(counted)
+    elif kind == ZSTD:
+        reader = _ZstdReader(counted, need_zstandard())
+    else:
+        raise LayerError("unknown layer compression %r" % (kind,))
+    return _Bounded(reader, counted, limits) if limits.max_inflation_ratio else reader
+
+
+class _Counted:
+    """Counts the compressed bytes the decompressor has taken."""
+
+    def __init__(self, raw):
+        self._raw = raw
+        self.size = 0
+
+    def read(self, n=-1):
+        data = self._raw.read(n)
+        self.size += len(data)
+        return data
+
+
+class _Bounded:
+    """The uncompressed stream, refused once it is too large for what went in (counting per read,
+    never per byte)."""
+
+    def __init__(self, reader, counted, limits):
+        self._reader, self._counted, self._limits = reader, counted, limits
+        self.size = 0
+
+    def read(self, n=-1):
+        data = self._reader.read(n)
+        self.size += len(data)
+        if self.size > self._limits.inflation_check_after:
+            _limits.check_inflation(self._limits, self._counted.size, self.size)
+        return data
 
 
 class _GzipReader:

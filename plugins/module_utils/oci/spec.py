@@ -8,13 +8,13 @@ before anything touches the disk.
 
 from __future__ import annotations
 
-import json
 import platform as _platform
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from . import digest as _digest
 from .._errors import InvalidSpec
+from . import jsondoc
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -109,12 +109,7 @@ def parse_platform(text):
 
 
 def load_json(data, what, limit):
-    if len(data) > limit:
-        raise InvalidSpec("%s is %d bytes, over the limit of %d" % (what, len(data), limit))
-    try:
-        doc = json.loads(data)
-    except ValueError as exc:
-        raise InvalidSpec("%s is not valid JSON: %s" % (what, exc)) from exc
+    doc = jsondoc.loads(data, what, limit)
     if not isinstance(doc, dict):
         raise InvalidSpec("%s is not a JSON object" % what)
     return doc
@@ -137,18 +132,43 @@ def _descriptor(obj, what):
 
 def media_type_of(doc, header_type=""):
     """A manifest's own mediaType wins; older Docker manifests only have the HTTP header."""
-    mt = doc.get("mediaType") or header_type or ""
+    mt = _bare(doc.get("mediaType")) or _bare(header_type)
     if not mt and "manifests" in doc:
         mt = OCI_INDEX
     elif not mt and "layers" in doc:
         mt = OCI_MANIFEST
-    return mt.split(";")[0].strip()
+    return mt
 
 
-def parse_manifest(data, header_type=""):
-    """Bytes of an image manifest or index -> Manifest or Index."""
+def _bare(media_type):
+    return media_type.split(";")[0].strip() if isinstance(media_type, str) else ""
+
+
+def check_unambiguous(doc, *claimed):
+    """Refuse a document that reads as both an index and a manifest, or whose mediaType is not
+    what its Content-Type or descriptor (``claimed``) says (CVE-2021-41190; as containerd's
+    validateMediaType and distribution's manifest handlers refuse them): the same digest must
+    never mean different content to different readers."""
+    own = _bare(doc.get("mediaType"))
+    for other in (_bare(c) for c in claimed):
+        if own and other and other != own and other in MANIFEST_TYPES + INDEX_TYPES:
+            raise InvalidSpec("ambiguous manifest: it says mediaType %s but was served as %s" % (own, other))
+    if "manifests" in doc and ("layers" in doc or "config" in doc):
+        raise InvalidSpec("ambiguous manifest: it has both 'manifests' and 'layers' or 'config': it could be"
+                          " read as an index or as an image manifest")
+    mt = own or next((_bare(c) for c in claimed if _bare(c)), "")
+    if mt in INDEX_TYPES and ("layers" in doc or "config" in doc):
+        raise InvalidSpec("ambiguous manifest: typed %s (an image index) but it has 'layers' or 'config'" % mt)
+    if mt in MANIFEST_TYPES and "manifests" in doc:
+        raise InvalidSpec("ambiguous manifest: typed %s (an image manifest) but it has 'manifests'" % mt)
+
+
+def parse_manifest(data, header_type="", descriptor_type=""):
+    """Bytes of an image manifest or index -> Manifest or Index. ``header_type``: the response's
+    Content-Type; ``descriptor_type``: the mediaType of the descriptor that led here."""
     doc = load_json(data, "manifest", MAX_MANIFEST_BYTES)
-    mt = media_type_of(doc, header_type)
+    check_unambiguous(doc, header_type, descriptor_type)
+    mt = media_type_of(doc, header_type or descriptor_type)
     if doc.get("schemaVersion") != 2:
         raise InvalidSpec("unsupported manifest schemaVersion %r (Docker schema 1 is not supported)"
                           % doc.get("schemaVersion"))

@@ -17,6 +17,7 @@ from .transport import origin, read_json
 
 MAX_TOKEN_BYTES = 1 << 20  # a token answer is a few KiB of JSON
 
+MAX_TOKEN_BYTES = 1 << 20
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
 

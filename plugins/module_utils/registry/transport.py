@@ -13,17 +13,17 @@ A request body is sent again (a retry) only when it can be put back where it sta
 from __future__ import annotations
 
 import ipaddress
-import json
 import time
 from urllib.parse import urlsplit
 
 from .._deps import need_requests
 from .._errors import InvalidSpec, RateLimited, RegistryError
+from ..oci import jsondoc
+from ..oci.digest import CHUNK
 
 TIMEOUT = (10, 60)  # connect, read
 RETRIES = 3
 USER_AGENT = "strata.containers/0.1"
-CHUNK = 1 << 20
 DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
@@ -98,10 +98,7 @@ def read_bounded(resp, limit, what):
 def read_json(resp, limit, what):
     """A streamed response's JSON object, read within ``limit`` bytes."""
     data = read_bounded(resp, limit, what)
-    try:
-        doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise RegistryError("%s is not JSON" % what) from exc
+    doc = jsondoc.loads(data, what)  # InvalidSpec when not JSON or nested too deep (never a RecursionError)
     if not isinstance(doc, dict):
         raise RegistryError("%s is not a JSON object" % what)
     return doc

@@ -15,15 +15,17 @@ import string
 from . import tempdirs
 from .._errors import Corrupt
 from ..fs.atomic import atomic_write, read_json
-from ..oci import timestamps
+from ..layer import limits as _limits
 from ..oci import digest as _digest
+from ..oci import timestamps
 
 _SHORT_ALPHABET = string.ascii_uppercase + string.digits
 
 
 class LayerStore:
-    def __init__(self, root, locks, tmp_root):
+    def __init__(self, root, locks, tmp_root, limits=None):
         self.directory = os.path.join(root, "layers")
+        self.limits = limits or _limits.DEFAULT  # what each extraction into this store may cost
         self.links = os.path.join(root, "l")
         self.locks = locks
         self.tmp_root = tmp_root

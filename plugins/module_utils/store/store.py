@@ -29,7 +29,8 @@ _DIRS = ("blobs/sha256", "layers", "l", "images", "tmp", "locks", "containers")
 
 
 class Store:
-    def __init__(self, root=DEFAULT_ROOT, create=True):
+    def __init__(self, root=DEFAULT_ROOT, create=True, limits=None):
+        """``limits``: a layer.limits.Limits for every layer extracted into this store."""
         if not root or not os.path.isabs(root):
             raise StoreError("the store root must be an absolute path, got %r" % (root,), root=root)
         self.root = root
@@ -39,7 +40,7 @@ class Store:
         self.tmp = os.path.join(root, "tmp")
         self.locks = Locks(os.path.join(root, "locks"))
         self.blobs = BlobStore(os.path.join(root, "blobs", "sha256"))
-        self.layers = LayerStore(root, self.locks, self.tmp)
+        self.layers = LayerStore(root, self.locks, self.tmp, limits)
         self.images = ImageStore(os.path.join(root, "images"))
         self.refs = Refs(os.path.join(root, "refs.json"))
         if self.exists:

@@ -202,3 +202,59 @@ def test_readers_never_write_to_disk(tmp_path, monkeypatch):
         assert [read_layer(x) for x in image.layers] == [BASE, APP]
         assert sha(image.config_bytes) == image.config_digest
     assert sorted(os.listdir(archive_dir)) == before and os.listdir(cwd) == []
+
+
+DEEP = b"[" * 100000 + b"]" * 100000
+SHALLOWER = b"[" * 20000 + b"]" * 20000  # oci-layout may have 64 KiB
+
+
+def test_deeply_nested_json_is_refused(tmp_path):
+    """manifest.json, index.json, oci-layout and configs nested 100,000 deep: InvalidSpec naming
+    the file, not a RecursionError."""
+    _refused(docker_archive.read, _docker(tmp_path, [("manifest.json", DEEP)]), InvalidSpec,
+             "manifest.json is nested 100000 levels deep")
+    entries = docker_entries([BASE], config_bytes=b'{"rootfs": {"type": "layers", "diff_ids": []}, "x": %s}' % DEEP)
+    _refused(docker_archive.read, _docker(tmp_path, entries, "c.tar"), InvalidSpec, "image config is nested")
+    lay, dummy = _layout(tmp_path)
+    for name, deep in (("index.json", DEEP), ("oci-layout", SHALLOWER)):
+        with open(os.path.join(lay, name), "rb") as f:
+            good = f.read()
+        _rewrite(os.path.join(lay, name), deep)
+        _refused(oci_archive.read, lay, InvalidSpec, name + " is nested %d levels deep" % (len(deep) // 2))
+        _refused(oci_archive.read, tar_dir(lay, str(tmp_path / "lay.tar")), InvalidSpec, name + " is nested")
+        os.unlink(str(tmp_path / "lay.tar"))
+        _rewrite(os.path.join(lay, name), good)
+
+
+def _replace_manifest(lay, made, manifest, entry_type=None):
+    """Swap the layout's manifest blob for ``manifest`` (a dict) and point index.json at it."""
+    data = json.dumps(manifest).encode()
+    _rewrite(_blob(lay, sha(data)), data)
+    with open(os.path.join(lay, "index.json")) as f:
+        index = json.load(f)
+    index["manifests"][0].update(digest=sha(data), size=len(data))
+    if entry_type:
+        index["manifests"][0]["mediaType"] = entry_type
+    _rewrite(os.path.join(lay, "index.json"), index)
+
+
+@pytest.mark.parametrize("change, entry_type, words", [
+    ({"manifests": []}, None, "both 'manifests' and 'layers'"),
+    ({}, spec.OCI_INDEX, "mediaType %s but was served as %s" % (spec.OCI_MANIFEST, spec.OCI_INDEX)),
+    ({"mediaType": None}, spec.OCI_INDEX, "(an image index) but it has 'layers'"),
+])
+def test_ambiguous_manifest_in_a_layout(tmp_path, change, entry_type, words):
+    """CVE-2021-41190 in an archive: a manifest that could be read as an index (or the other way
+    round, by what its index.json entry says) is refused."""
+    lay, made = _layout(tmp_path)
+    manifest = dict(json.loads(made["manifest"]), **change)
+    _replace_manifest(lay, made, {k: v for k, v in manifest.items() if v is not None}, entry_type)
+    _refused(oci_archive.read, lay, InvalidSpec, "ambiguous manifest", words)
+
+
+def test_ambiguous_index_json(tmp_path):
+    lay, made = _layout(tmp_path)
+    with open(os.path.join(lay, "index.json")) as f:
+        index = json.load(f)
+    _rewrite(os.path.join(lay, "index.json"), dict(index, layers=[], config={}))
+    _refused(oci_archive.read, lay, InvalidSpec, "ambiguous manifest", "both 'manifests'")

@@ -282,3 +282,10 @@ def test_split_key_values_errors_carry_the_line():
     assert info.value.line == 9
     with pytest.raises(DockerfileSyntaxError, match="single-quote"):
         parser.split_words("'open")
+
+
+def test_deeply_nested_json_form_is_shell_form_not_a_recursion_error():
+    """Go's JSON reader refuses it (too deep), so Docker runs it as a shell command; so do we."""
+    deep = "[" * 100000 + "]" * 100000
+    df = parser.parse("FROM scratch\nCMD %s\n" % deep)
+    assert summary(df)[0][3] == [(2, "CMD", [deep], False, {})]
