@@ -7,6 +7,7 @@ from __future__ import annotations
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ._errors import EngineError, MissingDependency
+from .runtime import oci
 
 ROOT_OPTION = {"root": {"type": "path", "default": "/var/lib/strata"}}
 REGISTRY_OPTIONS = {
@@ -47,6 +48,14 @@ def run(module, action):
     except MissingDependency as exc:
         module.fail_json(msg=missing_required_lib(exc.library), exception=exc.exception)
     except EngineError as exc:
+        _warn(module)
         details = {k: v for k, v in exc.details.items() if v is not None}
         module.fail_json(msg=str(exc), error=type(exc).__name__, **details)
+    _warn(module)
     module.exit_json(**result)
+
+
+def _warn(module):
+    """What the engine found worth telling (an OCI runtime older than its security fix)."""
+    for warning in oci.take_warnings():
+        module.warn(warning)

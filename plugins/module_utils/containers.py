@@ -272,6 +272,7 @@ class Containers:
         if chdir is not None:
             if not chdir.startswith("/"):
                 raise InvalidSpec("chdir must be an absolute path, not %r" % chdir)
+            rootfs_paths.working_dir(self.records.path(record["id"], "rootfs"), chdir, "chdir")
             process["cwd"] = chdir
         with tempfile.NamedTemporaryFile("w", suffix=".json", dir=self.records.path(record["id"])) as handle:
             json.dump(process, handle)

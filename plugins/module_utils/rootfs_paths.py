@@ -14,6 +14,7 @@ import os
 import posixpath
 
 from ._errors import InvalidSpec
+from .runtime import bundle
 
 MAX_LINKS = 40
 
@@ -47,9 +48,18 @@ def resolve(rootfs, path, what="path"):
     return posixpath.join(*done) if done else ""
 
 
+def working_dir(rootfs, path, what="working_dir"):
+    """``path`` resolved as for ``resolve``, refused when it or a symlink on the way leads into /proc."""
+    relative = resolve(rootfs, bundle.check_working_dir(path, what), what)
+    if bundle.under_proc("/" + relative):
+        raise InvalidSpec("%s %s leads to /%s through a symbolic link: a working directory under /proc "
+                          "is refused (CVE-2024-21626)" % (what, path, relative))
+    return relative
+
+
 def make_dir(rootfs, path, what="path"):
     """Make ``path`` a directory inside ``rootfs`` (as Docker creates a missing WORKDIR)."""
-    relative = resolve(rootfs, path, what)
+    relative = working_dir(rootfs, path, what)
     host = os.path.join(rootfs, relative)
     if os.path.exists(host) and not os.path.isdir(host):
         raise InvalidSpec("%s %s is not a directory in the image" % (what, path))
