@@ -36,8 +36,24 @@ def work_dir(tmp_root, prefix="op-"):
         try:
             _undo_mounts(path)
         finally:
-            remove_tree(path)
+            _remove_keeping_lock(path)
             os.close(fd)
+
+
+def _remove_keeping_lock(path):
+    """The lock file goes last: killed halfway, the directory still has it (now free) and the
+    next sweep takes it at once, instead of a lockless directory that looks newly made."""
+    if not os.path.isdir(path) or os.path.islink(path):
+        return
+    for name in os.listdir(path):
+        entry = os.path.join(path, name)
+        if name == LOCK_NAME:
+            continue
+        if os.path.isdir(entry) and not os.path.islink(entry):
+            remove_tree(entry)
+        else:
+            os.unlink(entry)
+    remove_tree(path)
 
 
 def _locked_owner_file(path):

@@ -185,3 +185,20 @@ def test_a_work_dir_whose_owner_died_before_naming_its_lock_is_swept_when_old(tm
     os.utime(str(old), (time.time() - 3600, time.time() - 3600))
     assert tempdirs.sweep(store.tmp) == 1
     assert os.listdir(store.tmp) == ["op-young"]
+
+
+def test_a_work_dir_is_emptied_before_its_lock_goes(tmp_path, monkeypatch):
+    """Killed while removing its work dir, an operation leaves a dir the next sweep takes."""
+    store = Store(str(tmp_path / "root"))
+    seen = []
+    real_remove_tree = tempdirs.remove_tree
+
+    def remove_tree(path):
+        if os.path.isdir(path) and os.path.dirname(path) == store.tmp:
+            seen.append(os.path.exists(os.path.join(path, tempdirs.LOCK_NAME)) and len(os.listdir(path)))
+        real_remove_tree(path)
+    monkeypatch.setattr(tempdirs, "remove_tree", remove_tree)
+    with store.work_dir() as work:
+        for name in ("a", "b", "c"):
+            os.mkdir(os.path.join(work, name))
+    assert seen == [1]  # the whole dir is removed only when the lock file alone is left
