@@ -9,6 +9,7 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ._errors import EngineError, MissingDependency
+from .runtime import oci
 
 ROOT_OPTION = {"root": {"type": "path", "default": "/var/lib/strata"}}
 REGISTRY_OPTIONS = {
@@ -50,15 +51,19 @@ def run(module, action):
     except MissingDependency as exc:
         module.fail_json(msg=missing_required_lib(exc.library), exception=exc.exception)
     except EngineError as exc:
+        _warn(module)
         details = {k: v for k, v in exc.details.items() if v is not None}
         module.fail_json(msg=str(exc), error=type(exc).__name__, **details)
     except OSError as exc:
+        _warn(module)
         module.fail_json(msg=os_error_message(exc), error=type(exc).__name__, path=exc.filename,
                          exception=traceback.format_exc())
     except Exception as exc:  # pylint: disable=broad-except
         # a bug of ours: still say what broke, in words
+        _warn(module)
         module.fail_json(msg="unexpected error %s: %s" % (type(exc).__name__, exc), error=type(exc).__name__,
                          exception=traceback.format_exc())
+    _warn(module)
     module.exit_json(**result)
 
 
@@ -69,3 +74,9 @@ def os_error_message(exc):
     if not paths:
         return "%s (%s)" % (reason, type(exc).__name__)
     return "cannot use %s: %s (%s)" % (paths, reason, type(exc).__name__)
+
+
+def _warn(module):
+    """What the engine found worth telling (an OCI runtime older than its security fix)."""
+    for warning in oci.take_warnings():
+        module.warn(warning)

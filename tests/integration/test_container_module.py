@@ -15,6 +15,8 @@ import treecompare
 from ansible_runner import run_module
 from rig import oci_writer
 
+from ansible_collections.strata.containers.plugins.module_utils.runtime import oci
+
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
 HTTPD = "mkdir -p /www && echo hello from strata > /www/index.html && exec httpd -f -p 80 -h /www"
@@ -283,3 +285,34 @@ def test_force_kill_removes_a_running_container_at_once(registry, container_root
     gone = _ok(_container(container_root, "doomed", state="absent", force_kill=True))
     assert gone["changed"] is True and gone["actions"] == ["remove doomed"]
     assert _ok(run_module("container_info", {"name": "doomed", "root": container_root}))["exists"] is False
+
+
+def test_hostile_user_and_working_dir_are_refused_and_an_old_runtime_is_warned_about(registry, container_root):
+    """An image's /etc/passwd uid past 2^31-1, a WorkingDir under /proc (also by the image's
+    symlink, or as /./proc/...), an exec chdir there: refused, nothing left. A run that uses
+    the runtime warns once about a runc older than its CVE-2024-21626 fix."""
+    layout = os.path.join(container_root, "layout")
+    layer = oci_writer.tar_bytes([
+        ("dir", "etc"), ("file", "etc/passwd", b"root:x:0:0::/root:/bin/sh\nbig:x:4294967296:0::/:/bin/sh\n"),
+        ("file", "etc/group", b"root:x:0:\n"), ("dir", "proc"), ("symlink", "work", "/proc/self/fd/7")])
+    oci_writer.write_image(layout, "hostile", [layer], config={"Cmd": ["/bin/sh"], "User": "big"})
+    registry.push("%s:hostile" % layout, "test/hostile:latest")
+    hostile, busybox = registry.addr + "/test/hostile:latest", registry.images["busybox"]
+
+    def refused(expect, **args):
+        result = _container(container_root, "bad", **dict({"image": busybox, "command": ["sleep", "100"]}, **args))
+        assert result["failed"] and expect in result["msg"], result
+        assert _ok(run_module("container_info", {"name": "bad", "root": container_root}))["exists"] is False
+
+    refused("uid of 'big' in the image's /etc/passwd is 4294967296, outside 0..2147483647", image=hostile)
+    refused("under /proc", image=hostile, user="0", working_dir="/work")
+    refused("under /proc", working_dir="/./proc/self/fd/..")
+    assert not os.listdir(os.path.join(container_root, "containers"))
+
+    found = oci.version_of("runc")
+    expected = oci.version_warning(*found) if found else None
+    started = _ok(_container(container_root, "ok", image=busybox, command=["sleep", "100"], network_mode="none"))
+    runtime_warnings = [w for w in started.get("warnings", []) if "is older than" in w]
+    assert runtime_warnings == ([expected] if expected else []), started.get("warnings")
+    chdir = _exec(container_root, "ok", "pwd", chdir="/proc/self/fd/../fd/7")
+    assert chdir["failed"] and "under /proc" in chdir["msg"], chdir

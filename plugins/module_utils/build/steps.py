@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import selectors
 import shutil
 import subprocess
 import tarfile
+import time
 
 from .. import _linux
 from .._errors import BuildError, InvalidSpec, StepFailed
@@ -23,6 +25,7 @@ from .state import join_path
 
 RUN_TIMEOUT = 3600
 OUTPUT_TAIL = 2000
+TAIL_BYTES = 64 * 1024
 
 
 @contextlib.contextmanager
@@ -60,16 +63,41 @@ def run(store, runtime, state, argv, env, work, step_id, line):
             json.dump(spec, handle)
         tempdirs.leave_cleanup(work, runtime.command("delete", "--force", step_id))  # should we be killed
         try:
-            proc = subprocess.run(runtime.command("run", "--bundle", work, step_id), stdin=subprocess.DEVNULL,
-                                  capture_output=True, timeout=RUN_TIMEOUT, check=False)
+            code, tail = run_keeping_tail(runtime.command("run", "--bundle", work, step_id), RUN_TIMEOUT)
         finally:
             runtime.delete(step_id)
-    if proc.returncode != 0:
-        output = (proc.stdout + proc.stderr).decode("utf-8", "replace")[-OUTPUT_TAIL:]
+    if code != 0:
+        output = tail.decode("utf-8", "replace")[-OUTPUT_TAIL:]
         raise StepFailed("line %d: RUN %s returned a non-zero code: %d\n%s"
-                         % (line, json.dumps(argv), proc.returncode, output), exit_code=proc.returncode,
-                         output=output)
+                         % (line, json.dumps(argv), code, output), exit_code=code, output=output)
     return upper
+
+
+def run_keeping_tail(argv, timeout, limit=TAIL_BYTES):
+    """Run ``argv`` -> (exit code, the last ``limit`` bytes of its stdout and stderr as they
+    came): a RUN step may print gigabytes, and only the end is shown when it fails."""
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    tail = b""
+    try:
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise subprocess.TimeoutExpired(argv, timeout)
+                if not sel.select(left):
+                    continue
+                data = os.read(proc.stdout.fileno(), 65536)
+                if not data:
+                    break
+                tail = (tail + data)[-limit:]
+        return proc.wait(max(deadline - time.monotonic(), 1)), tail
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
 
 
 def stage_copy(sources, dest, view, stage_dir, workdir, unpack=False, exclude=None):

@@ -150,7 +150,7 @@ class Containers:
         if os.path.exists(stop_file):
             os.unlink(stop_file)
         read_fd, write_fd = os.pipe()
-        with open(os.path.join(directory, "monitor.err"), "ab") as err:
+        with _monitor.open_capped(os.path.join(directory, "monitor.err")) as err:
             # -S -I: the monitor is stdlib-only; no site-packages scan, no environment, faster start
             subprocess.Popen([sys.executable, "-S", "-I", self._monitor_path(), directory, str(write_fd),
                               json.dumps(self.runtime.command())],
@@ -277,6 +277,7 @@ class Containers:
         if chdir is not None:
             if not chdir.startswith("/"):
                 raise InvalidSpec("chdir must be an absolute path, not %r" % chdir)
+            inroot.working_dir(self.records.path(record["id"], "rootfs"), chdir, "chdir")
             process["cwd"] = chdir
         with tempfile.NamedTemporaryFile("w", suffix=".json", dir=self.records.path(record["id"])) as handle:
             json.dump(process, handle)
@@ -295,15 +296,16 @@ class Containers:
     def logs(self, record):
         """The container's output so far: a list of {time, stream, log}."""
         entries = []
-        try:
-            with open(self.records.path(record["id"], _monitor.LOG), encoding="utf-8") as handle:
-                for line in handle:
-                    try:
-                        entries.append(json.loads(line))
-                    except ValueError:
-                        continue  # a line cut by a crash
-        except FileNotFoundError:
-            pass
+        for name in (_monitor.LOG + ".1", _monitor.LOG):  # the older half, kept by the monitor's rotation
+            try:
+                with open(self.records.path(record["id"], name), encoding="utf-8") as handle:
+                    for line in handle:
+                        try:
+                            entries.append(json.loads(line))
+                        except ValueError:
+                            continue  # a line cut by a crash
+            except FileNotFoundError:
+                pass
         return entries
 
 

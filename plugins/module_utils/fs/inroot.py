@@ -47,9 +47,33 @@ def resolve(rootfs, path, what="path"):
     return posixpath.join(*done) if done else ""
 
 
+def under_proc(path):
+    """Whether an absolute path in the container, once normalised, is /proc or below it."""
+    normal = "/" + posixpath.normpath(path).lstrip("/")
+    return normal == "/proc" or normal.startswith("/proc/")
+
+
+def check_working_dir(path, what="working_dir"):
+    """Refuse a working directory in /proc: ``/proc/self/fd/N`` is how CVE-2024-21626 escaped
+    through an fd that runc (before 1.1.12) leaked into the container. Returns ``path``."""
+    if under_proc(path):
+        raise InvalidSpec("%s %s is under /proc: a working directory there can reach the host through a "
+                          "file descriptor the runtime leaks (CVE-2024-21626)" % (what, path))
+    return path
+
+
+def working_dir(rootfs, path, what="working_dir"):
+    """``path`` resolved as for ``resolve``, refused when it or a symlink on the way leads into /proc."""
+    relative = resolve(rootfs, check_working_dir(path, what), what)
+    if under_proc("/" + relative):
+        raise InvalidSpec("%s %s leads to /%s through a symbolic link: a working directory under /proc "
+                          "is refused (CVE-2024-21626)" % (what, path, relative))
+    return relative
+
+
 def make_dir(rootfs, path, what="path"):
     """Make ``path`` a directory inside ``rootfs`` (as Docker creates a missing WORKDIR)."""
-    relative = resolve(rootfs, path, what)
+    relative = working_dir(rootfs, path, what)
     host = os.path.join(rootfs, relative)
     if os.path.exists(host) and not os.path.isdir(host):
         raise InvalidSpec("%s %s is not a directory in the image" % (what, path))

@@ -15,6 +15,7 @@ import stat
 
 from . import hardening, seccomp
 from .._errors import InvalidSpec
+from ..fs.inroot import check_working_dir
 
 OCI_VERSION = "1.0.2"
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -90,10 +91,12 @@ def _working_dir(config, options):
     cwd = options.get("working_dir")
     if cwd is None:
         cwd = config.get("WorkingDir") or "/"
-        return cwd if cwd.startswith("/") else "/" + cwd
+        if not isinstance(cwd, str):
+            raise InvalidSpec("the image's WorkingDir must be a string, not %r" % (cwd,))
+        return check_working_dir(cwd if cwd.startswith("/") else "/" + cwd, "the image's WorkingDir")
     if not isinstance(cwd, str) or not cwd.startswith("/"):
         raise InvalidSpec("working_dir must be an absolute path, not %r" % (cwd,))
-    return cwd
+    return check_working_dir(cwd, "working_dir")
 
 
 def merged_config(image_config, options):
@@ -165,14 +168,27 @@ def _read_db(rootfs, path):
 
 
 def _number(text):
-    return int(text) if text.isdigit() and int(text) <= MAX_ID else None
+    """An ID written in ASCII digits, within 0..2^31-1; None otherwise."""
+    return int(text) if text.isascii() and text.isdigit() and int(text) <= MAX_ID else None
+
+
+def _db_id(text, field, name, path):
+    """The uid or gid field of the image's record for ``name``, refused when out of range."""
+    number = _number(text)
+    if number is None:
+        raise InvalidSpec("%s of %r in the image's %s is %s, outside 0..%d" % (field, name, path, text, MAX_ID))
+    return number
+
+
+def _is_id(text):
+    return text.isascii() and text.isdigit()
 
 
 def _find_user(name, rootfs):
     """(uid, gid, name) from passwd, by name or number; a bare number needs no entry."""
     for rec in _read_db(rootfs, "/etc/passwd"):
-        if len(rec) >= 4 and (rec[0] == name or rec[2] == name) and rec[2].isdigit() and rec[3].isdigit():
-            return int(rec[2]), int(rec[3]), rec[0]
+        if len(rec) >= 4 and (rec[0] == name or rec[2] == name) and _is_id(rec[2]) and _is_id(rec[3]):
+            return _db_id(rec[2], "uid", rec[0], "/etc/passwd"), _db_id(rec[3], "gid", rec[0], "/etc/passwd"), rec[0]
     uid = _number(name)
     if uid is None:
         raise InvalidSpec("user %r: no such user in the image's /etc/passwd" % name)
@@ -181,8 +197,8 @@ def _find_user(name, rootfs):
 
 def _find_group(name, rootfs):
     for rec in _read_db(rootfs, "/etc/group"):
-        if len(rec) >= 3 and (rec[0] == name or rec[2] == name) and rec[2].isdigit():
-            return int(rec[2])
+        if len(rec) >= 3 and (rec[0] == name or rec[2] == name) and _is_id(rec[2]):
+            return _db_id(rec[2], "gid", rec[0], "/etc/group")
     gid = _number(name)
     if gid is None:
         raise InvalidSpec("group %r: no such group in the image's /etc/group" % name)
@@ -193,9 +209,10 @@ def _supplementary(username, gid, rootfs):
     """The groups listing the user as a member, as runc adds them."""
     gids = []
     for rec in _read_db(rootfs, "/etc/group"):
-        if len(rec) >= 4 and rec[2].isdigit() and username in rec[3].split(","):
-            if int(rec[2]) != gid and int(rec[2]) not in gids:
-                gids.append(int(rec[2]))
+        if len(rec) >= 4 and _is_id(rec[2]) and username in rec[3].split(","):
+            number = _db_id(rec[2], "gid", rec[0], "/etc/group")
+            if number != gid and number not in gids:
+                gids.append(number)
     return gids
 
 

@@ -25,6 +25,15 @@ import time
 STATE = "state.json"
 LOG = "log.json"
 STOP_REQUEST = "stop-requested"
+# Bounds, whatever the container prints: its log is rotated once (log.json -> log.json.1) when it
+# passes LOG_MAX, so it takes at most twice that on disk (real rotation options come later); a
+# line longer than LINE_MAX is logged in pieces, as Docker's json-file does; the monitor keeps
+# only the last ERRORS_TAIL of stderr, for the message of a start that failed; monitor.err is
+# emptied at a start when it passed ERR_MAX.
+LOG_MAX = 16 * 1024 * 1024
+LINE_MAX = 16 * 1024
+ERRORS_TAIL = 64 * 1024
+ERR_MAX = 1024 * 1024
 
 
 def now():
@@ -36,6 +45,46 @@ def write_json(path, obj):
     with open(tmp, "w") as f:
         json.dump(obj, f)
     os.rename(tmp, path)
+
+
+def open_capped(path, limit=None):
+    """``path`` opened to append, emptied first when it has grown past ``limit`` (ERR_MAX)."""
+    handle = open(path, "ab")
+    if handle.tell() > (ERR_MAX if limit is None else limit):
+        handle.truncate(0)
+    return handle
+
+
+def split_at_char(data, size):
+    """``data[:size]`` and the rest, cut before a UTF-8 character rather than inside it."""
+    for back in range(4):
+        cut = size - back
+        if cut >= len(data) or not 0x80 <= data[cut] < 0xC0:  # not a continuation byte
+            return data[:cut], data[cut:]
+    return data[:size], data[size:]
+
+
+class LogFile:
+    """log.json, one JSON line per line of output, rotated to log.json.1 past ``limit`` bytes."""
+
+    def __init__(self, path, limit=None):
+        self.path = path
+        self.limit = LOG_MAX if limit is None else limit
+        self.handle = open(path, "ab")
+
+    def write(self, stream, data):
+        line = {"time": now(), "stream": stream, "log": data.decode("utf-8", "replace")}
+        self.handle.write(json.dumps(line).encode() + b"\n")
+        if self.handle.tell() >= self.limit:
+            self.handle.close()
+            os.rename(self.path, self.path + ".1")  # the one before goes: two files at most
+            self.handle = open(self.path, "ab")
+
+    def flush(self):
+        self.handle.flush()
+
+    def close(self):
+        self.handle.close()
 
 
 def read_json(path, default=None):
@@ -123,33 +172,42 @@ class Monitor:
         return None
 
     def pump(self, proc):
-        """Copy the container's stdout and stderr to the log, a JSON line per line of output."""
-        errors = []
+        """Copy the container's stdout and stderr to the log, a JSON line per line of output.
+        Returns the end of stderr (the runtime's error, when the start failed)."""
+        errors = b""
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ, "stdout")
         sel.register(proc.stderr, selectors.EVENT_READ, "stderr")
         pending = {"stdout": b"", "stderr": b""}
-        with open(self.path(LOG), "a") as log:
+        log = LogFile(self.path(LOG))
+        try:
             while sel.get_map():
                 for key, dummy in sel.select():
                     data = os.read(key.fileobj.fileno(), 65536)
                     if not data:
                         sel.unregister(key.fileobj)
                         if pending[key.data]:  # a last line without a newline
-                            self.write_line(log, key.data, pending[key.data])
+                            log.write(key.data, pending[key.data])
                         continue
-                    lines = (pending[key.data] + data).split(b"\n")
-                    pending[key.data] = lines.pop()
-                    for line in lines:
-                        self.write_line(log, key.data, line + b"\n")
+                    pending[key.data] = self.write_lines(log, key.data, pending[key.data] + data)
                     if key.data == "stderr":
-                        errors.append(data.decode("utf-8", "replace"))
+                        errors = (errors + data)[-ERRORS_TAIL:]
                 log.flush()
-        return "".join(errors)[-4000:]
+        finally:
+            log.close()
+        return errors.decode("utf-8", "replace")[-4000:]
 
     @staticmethod
-    def write_line(log, stream, data):
-        log.write(json.dumps({"time": now(), "stream": stream, "log": data.decode("utf-8", "replace")}) + "\n")
+    def write_lines(log, stream, data):
+        """Log the complete lines of ``data`` (and pieces of an overlong one); returns the rest."""
+        lines = data.split(b"\n")
+        rest = lines.pop()
+        for line in lines:
+            log.write(stream, line + b"\n")
+        while len(rest) >= LINE_MAX:
+            piece, rest = split_at_char(rest, LINE_MAX)
+            log.write(stream, piece)
+        return rest
 
     def publish(self):
         """Listen on the published ports before the first run, as docker-proxy does."""

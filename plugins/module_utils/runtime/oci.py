@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -19,6 +20,16 @@ from .._errors import ContainerError, ContainerNotFound, MissingDependency
 
 STATE_BASE = "/run/strata"
 RUNTIMES = ("runc", "crun")
+# The first release of each runtime with the fix for its known container escape.
+FIXED_IN = {
+    "runc": ((1, 1, 12), "CVE-2024-21626, a container escape through a file descriptor leaked to the "
+                         "container and its working directory"),
+    "crun": ((1, 4, 4), "CVE-2022-27650, containers started with inheritable capabilities"),
+}
+_VERSION = re.compile(r"^(runc|crun) version (\d+)\.(\d+)(?:\.(\d+))?", re.MULTILINE)
+# Once per process (one module run): binary path -> its warning or None; warnings not yet taken.
+_CHECKED = {}
+_WARNINGS = []
 
 
 def state_dir(store_root):
@@ -55,10 +66,50 @@ def choose(name=None):
     raise MissingDependency("runc", "no OCI runtime (runc or crun) is installed")
 
 
+def version_of(binary):
+    """(name, (major, minor, patch)) from ``binary --version``; None when it cannot tell."""
+    try:
+        proc = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = _VERSION.search(proc.stdout or "")
+    if not match:
+        return None
+    return match.group(1), tuple(int(n or 0) for n in match.group(2, 3, 4))
+
+
+def version_warning(name, version):
+    """What to tell the user about a runtime release older than its security fix, or None."""
+    fixed, what = FIXED_IN.get(name, (None, None))
+    if fixed is None or version >= fixed:
+        return None
+    return ("%s %s is older than %s, the release that fixed %s; upgrade it unless your distribution "
+            "backported the fix. Working directories under /proc are refused whatever the version."
+            % (name, ".".join(map(str, version)), ".".join(map(str, fixed)), what))
+
+
+def check_version(binary):
+    """Check the runtime's release once per process; a warning waits for ``take_warnings``."""
+    if binary not in _CHECKED:
+        found = version_of(binary)
+        _CHECKED[binary] = version_warning(*found) if found else None
+        if _CHECKED[binary]:
+            _WARNINGS.append(_CHECKED[binary])
+    return _CHECKED[binary]
+
+
+def take_warnings():
+    """The runtime warnings not yet shown (the module glue passes them to ``module.warn``)."""
+    taken = list(_WARNINGS)
+    del _WARNINGS[:]
+    return taken
+
+
 class Runtime:
     def __init__(self, store_root, binary=None):
         self.binary = binary or choose()
         self.root = state_dir(store_root)
+        check_version(self.binary)
 
     def command(self, *args):
         return [self.binary, "--root", self.root] + list(args)

@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Extracted layers, one directory per chain ID: ``layers/<chain>/{diff/,meta.json,link,tar-split.gz}``.
 
-A layer is built in a work directory and renamed into place whole, so ``layers/`` only ever
-holds complete layers. ``l/<short>`` links keep overlay lowerdir strings short.
+A layer is built in a work directory, synced to disk and renamed into place whole, so
+``layers/`` only ever holds complete layers, even after a power cut. ``l/<short>`` links keep overlay lowerdir strings short.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import string
 
 from . import tempdirs
 from .._errors import Corrupt
-from ..fs.atomic import atomic_write, read_json
+from ..fs.atomic import atomic_write, fsync_dir, read_json, syncfs
 from ..layer import limits as _limits
 from ..oci import digest as _digest
 from ..oci import timestamps
@@ -72,7 +72,11 @@ class LayerStore:
                 short = "".join(secrets.choice(_SHORT_ALPHABET) for dummy in range(26))
                 atomic_write(os.path.join(build, "link"), short.encode())
                 atomic_write(os.path.join(build, "meta.json"), _meta_json(chain_id, diff_id, parent, size, short))
+                # The files reach the disk before the name does: after a power cut a published
+                # layer must never be one of empty files (extraction fsyncs nothing).
+                syncfs(build)
                 os.rename(build, self.path(chain_id))
+                fsync_dir(self.directory)
             self.ensure_link(chain_id)
         return True
 

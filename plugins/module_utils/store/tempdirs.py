@@ -30,16 +30,45 @@ CLEANUP = "cleanup.json"
 @contextlib.contextmanager
 def work_dir(tmp_root, prefix="op-"):
     path = tempfile.mkdtemp(dir=tmp_root, prefix=prefix)
-    fd = os.open(os.path.join(path, LOCK_NAME), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    fd = _locked_owner_file(path)
     try:
         yield path
     finally:
         try:
             _undo_mounts(path)
         finally:
-            remove_tree(path)
+            _remove_keeping_lock(path)
             os.close(fd)
+
+
+def _remove_keeping_lock(path):
+    """The lock file goes last: killed halfway, the directory still has it (now free) and the
+    next sweep takes it at once, instead of a lockless directory that looks newly made."""
+    if not os.path.isdir(path) or os.path.islink(path):
+        return
+    for name in os.listdir(path):
+        entry = os.path.join(path, name)
+        if name == LOCK_NAME:
+            continue
+        if os.path.isdir(entry) and not os.path.islink(entry):
+            remove_tree(entry)
+        else:
+            os.unlink(entry)
+    remove_tree(path)
+
+
+def _locked_owner_file(path):
+    """The lock file, already locked when it gets its name: a sweep that opens ``LOCK_NAME``
+    between our open and our flock would find it free and remove a live directory. Until the
+    rename, the directory has no lock file and counts as live while it is young."""
+    fd, tmp = tempfile.mkstemp(dir=path, prefix=LOCK_NAME + ".")
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.rename(tmp, os.path.join(path, LOCK_NAME))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def leave_cleanup(path, argv):
@@ -97,7 +126,7 @@ def _abandoned(path):
     try:
         fd = os.open(os.path.join(path, LOCK_NAME), os.O_RDWR | os.O_CLOEXEC)
     except FileNotFoundError:
-        # mkdtemp ran but the lock file was not made yet: only abandoned if old.
+        # mkdtemp ran but the locked lock file has no name yet: only abandoned if old.
         return _older_than(path, 60)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -214,3 +214,52 @@ def test_spec_resources_and_network(tmp_path):
 def test_bad_options_raise_invalid_spec(options, message):
     with pytest.raises(InvalidSpec, match=message):
         bundle.make_spec(NO_ENTRY, options, "/nonexistent-rootfs")
+
+
+@pytest.mark.parametrize("passwd, group, user, field", [
+    ("big:x:4294967296:0::/:/bin/sh\n", "", "big", "uid"),           # 2^32: wraps to root in a 32-bit uid
+    ("big:x:2147483648:0::/:/bin/sh\n", "", "big", "uid"),           # 2^31: past what runc takes
+    ("big:x:1000:99999999999::/:/bin/sh\n", "", "big", "gid"),
+    ("app:x:1000:1000::/:/bin/sh\n", "huge:x:4294967296:\n", "app:huge", "gid"),
+    ("app:x:1000:1000::/:/bin/sh\n", "extra:x:4294967296:app\n", "app", "gid"),  # a supplementary group
+])
+def test_ids_from_the_images_files_are_range_checked(tmp_path, passwd, group, user, field):
+    """The image's /etc/passwd and /etc/group are as untrusted as a numeric User: both in 0..2^31-1."""
+    root = tmp_path / "rootfs"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "passwd").write_text(passwd)
+    (root / "etc" / "group").write_text(group)
+    with pytest.raises(InvalidSpec, match="%s of .* is .*outside 0..2147483647" % field):
+        bundle.parse_user(user, str(root))
+    with pytest.raises(InvalidSpec, match="outside"):
+        bundle.make_spec({"config": {"Cmd": ["/bin/sh"], "User": user}}, {}, str(root))
+
+
+def test_non_ascii_digits_in_the_images_files_are_no_ids(tmp_path):
+    """'²' is a digit to str.isdigit() but no number to int(): neither a crash nor an ID."""
+    root = tmp_path / "rootfs"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "passwd").write_text("odd:x:\u00b2:0::/:/bin/sh\n")
+    (root / "etc" / "group").write_text("")
+    with pytest.raises(InvalidSpec, match="no such user"):
+        bundle.parse_user("odd", str(root))
+
+
+@pytest.mark.parametrize("source, path", [
+    ("image", "/proc/self/fd/7"), ("image", "proc/self/cwd"), ("image", "/./proc/self/fd/.."),
+    ("image", "//proc/1/root"), ("image", "/srv/../proc"), ("option", "/proc/self/fd/8"),
+    ("option", "/proc"), ("option", "/tmp/../../proc/self/fd/9/x"),
+])
+def test_working_dir_under_proc_is_refused(source, path):
+    """CVE-2024-21626: runc < 1.1.12 chdir'ed into /proc/self/fd/N, a host directory."""
+    image = {"config": {"Cmd": ["/bin/sh"], "WorkingDir": path if source == "image" else "/"}}
+    options = {"working_dir": path} if source == "option" else {}
+    with pytest.raises(InvalidSpec, match="under /proc.*CVE-2024-21626"):
+        bundle.merged_config(image, options)
+    with pytest.raises(InvalidSpec, match="under /proc"):
+        bundle.make_spec(image, options, "/nonexistent-rootfs")
+
+
+def test_working_dirs_near_proc_are_fine():
+    for path in ("/procedures", "/srv/proc", "/proc2/x", "/"):
+        assert bundle.merged_config({"config": {"Cmd": ["/bin/sh"], "WorkingDir": path}}, {})["working_dir"] == path

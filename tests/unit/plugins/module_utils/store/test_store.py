@@ -9,7 +9,9 @@ import time
 import pytest
 
 from ansible_collections.strata.containers.plugins.module_utils._errors import Corrupt, DigestMismatch, StoreError
-from ansible_collections.strata.containers.plugins.module_utils.store import tempdirs
+from ansible_collections.strata.containers.plugins.module_utils.images import writer as image_writer
+from ansible_collections.strata.containers.plugins.module_utils.fs import atomic as fsutil
+from ansible_collections.strata.containers.plugins.module_utils.store import layers, tempdirs
 from ansible_collections.strata.containers.plugins.module_utils.store.store import Store
 
 CHAIN = "sha256:" + "c" * 64
@@ -99,3 +101,105 @@ def test_work_dirs_of_killed_processes_are_swept_and_live_ones_kept(tmp_path):
         assert tempdirs.sweep(store.tmp) == 1
         assert os.listdir(store.tmp) == [os.path.basename(mine)]
     assert os.listdir(store.tmp) == []
+
+
+def _watch_publishing(monkeypatch, store):
+    """Events in order: "sync" for a syncfs or sync, "publish" for a rename into layers/."""
+    events = []
+    real_syncfs, real_sync, real_rename = fsutil.syncfs, os.sync, os.rename
+
+    def syncfs(path):
+        events.append("sync")
+        real_syncfs(path)
+
+    def sync():
+        events.append("sync")
+        real_sync()
+
+    def rename(src, dst, *args, **kwargs):
+        if os.path.dirname(os.path.abspath(dst)) == store.layers.directory:
+            events.append("publish")
+        real_rename(src, dst, *args, **kwargs)
+    monkeypatch.setattr(fsutil, "syncfs", syncfs)
+    monkeypatch.setattr(layers, "syncfs", syncfs, raising=False)
+    monkeypatch.setattr(os, "sync", sync)
+    monkeypatch.setattr(os, "rename", rename)
+    return events
+
+
+def test_a_layers_files_are_synced_before_it_is_published(tmp_path, monkeypatch):
+    """After a power cut, layers/<chain> must not be a layer of empty files that looks complete."""
+    store = Store(str(tmp_path / "root"))
+    events = _watch_publishing(monkeypatch, store)
+
+    def produce(diff, _split):
+        with open(os.path.join(diff, "file"), "w") as f:
+            f.write("data")
+        events.append("written")
+        return 4
+    store.layers.ensure(CHAIN, CHAIN, None, produce)
+    assert events.count("publish") == 1
+    before = events[:events.index("publish")]
+    assert "written" in before and "sync" in before[before.index("written"):], events
+
+
+def test_a_built_or_committed_layer_is_synced_before_it_is_published(tmp_path, monkeypatch):
+    """build and commit store a directory as a layer (image_writer): the same order."""
+    store = Store(str(tmp_path / "root"))
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "hello").write_text("hi\n")
+    with store.work_dir() as work:
+        events = _watch_publishing(monkeypatch, store)
+        layer = image_writer.layer_from_dir(store, str(tree), None, work, overlay=False)
+    assert store.layers.exists(layer["chain_id"])
+    assert events.count("publish") == 1 and "sync" in events[:events.index("publish")], events
+
+
+def test_the_sweep_never_takes_a_directory_between_its_lock_files_open_and_flock(tmp_path, monkeypatch):
+    """Driven by hand: a sweep runs at the owner's first flock, before it holds the lock."""
+    store = Store(str(tmp_path / "root"))
+    real_flock = tempdirs.fcntl.flock
+    swept = []
+
+    def flock(fd, operation):
+        if not swept:
+            swept.append(tempdirs.sweep(store.tmp))  # another process's sweep, at the worst moment
+        return real_flock(fd, operation)
+    monkeypatch.setattr(tempdirs.fcntl, "flock", flock)
+    with store.work_dir() as mine:
+        assert swept == [0]
+        assert os.path.isdir(mine)
+        with open(os.path.join(mine, "partial"), "w") as f:
+            f.write("x")
+        assert tempdirs.sweep(store.tmp) == 0  # and once the lock is held, as before
+    assert os.listdir(store.tmp) == []
+
+
+def test_a_work_dir_whose_owner_died_before_naming_its_lock_is_swept_when_old(tmp_path):
+    store = Store(str(tmp_path / "root"))
+    young = tmp_path / "root" / "tmp" / "op-young"
+    old = tmp_path / "root" / "tmp" / "op-old"
+    for path in (young, old):
+        path.mkdir()
+        (path / (tempdirs.LOCK_NAME + ".x1y2")).write_text("")
+    os.utime(str(old), (time.time() - 3600, time.time() - 3600))
+    assert tempdirs.sweep(store.tmp) == 1
+    assert os.listdir(store.tmp) == ["op-young"]
+
+
+def test_a_work_dir_is_emptied_before_its_lock_goes(tmp_path, monkeypatch):
+    """Killed while removing its work dir, an operation leaves a dir the next sweep takes."""
+    store = Store(str(tmp_path / "root"))
+    seen = []
+    real_remove_tree = tempdirs.remove_tree
+
+    def remove_tree(path):
+        if os.path.isdir(path) and os.path.dirname(path) == store.tmp:
+            seen.append(os.path.exists(os.path.join(path, tempdirs.LOCK_NAME)) and len(os.listdir(path)))
+        real_remove_tree(path)
+    monkeypatch.setattr(tempdirs, "remove_tree", remove_tree)
+    with store.work_dir() as work:
+        for name in ("a", "b", "c"):
+            os.mkdir(os.path.join(work, name))
+    assert seen == [1]  # the whole dir is removed only when the lock file alone is left
