@@ -22,9 +22,9 @@ from ..runtime.oci import Runtime, choose
 from . import dockerignore, parser
 from . import expand as _expand
 from .cache import BuildCache, step_key
-from .sources import Sources
+from .sources import Sources, within
 from .state import BuildState, apply_metadata
-from . import steps
+from . import staging, steps
 
 DOCKERFILES = ("Dockerfile", "Containerfile")
 METADATA = ("ENV", "LABEL", "CMD", "ENTRYPOINT", "SHELL", "WORKDIR", "USER", "EXPOSE", "VOLUME", "STOPSIGNAL",
@@ -37,9 +37,12 @@ class WouldBuild(Exception):
 
 
 class Builder:
-    def __init__(self, engine, runtime_name=None, dry_run=False):
+    def __init__(self, engine, runtime_name=None, dry_run=False, network="default"):
+        if network not in steps.NETWORKS:
+            raise BuildError("network %r is not one of %s" % (network, ", ".join(steps.NETWORKS)))
         self.engine = engine
         self.dry_run = dry_run
+        self.network = network  # RUN's: docker build --network
         self.store = engine.store
         self.cache = BuildCache(engine.store)
         self.runtime_name = runtime_name
@@ -147,7 +150,8 @@ class Builder:
             prepared = scope["sources"].prepare(self, instruction, env, escape, scope["results"], scope["parsed"],
                                                 scope["pull"])
             inputs = prepared.digest
-        text = json.dumps([instruction.keyword, instruction.flags, instruction.args, sorted(env.items())])
+        text = json.dumps([instruction.keyword, instruction.flags, instruction.args, sorted(env.items())]
+                          + ([self.network] if keyword == "RUN" and self.network != "default" else []))
         key = step_key(scope["key"], text, inputs)
         entry = None if scope["nocache"] else self.cache.get(key)
         if entry is None and self.dry_run:
@@ -185,7 +189,7 @@ class Builder:
         argv = list(instruction.args) if instruction.json_form else state.shell() + [instruction.args[0]]
         with self.store.work_dir("build-") as work:
             upper = steps.run(self.store, self.runtime, state, argv, env, work,
-                              "strata-build-" + secrets.token_hex(8), instruction.line)
+                              "strata-build-" + secrets.token_hex(8), instruction.line, self.network)
             return image_writer.layer_from_dir(self.store, upper, (state.chains or [None])[-1], work)
 
     def _copy(self, state, instruction, prepared, env):
@@ -199,7 +203,7 @@ class Builder:
                     uid, gid, dummy = bundle.parse_user(user, view)
                     chown = (uid, gid)
                 with prepared.opened(self.store) as paths:
-                    steps.stage_copy(paths, prepared.dest, view, stage_dir, state.inner.get("WorkingDir") or "/",
+                    staging.stage_copy(paths, prepared.dest, view, stage_dir, state.inner.get("WorkingDir") or "/",
                                      unpack=instruction.keyword == "ADD", exclude=prepared.exclude)
             return image_writer.layer_from_dir(self.store, stage_dir, (state.chains or [None])[-1], work,
                                                overlay=False, chown=chown)
@@ -237,9 +241,20 @@ def _read_dockerfile(context, dockerfile):
     names = [dockerfile] if dockerfile else list(DOCKERFILES)
     for name in names:
         path = name if os.path.isabs(name) else os.path.join(context, name)
+        if _leaves(context, name):
+            # a context's symlink must not make the build read (and its errors quote) a host file
+            raise BuildError("the Dockerfile %s leads outside the build context through a symbolic link" % path,
+                             path=path)
         if os.path.isfile(path):
             if os.path.getsize(path) > MAX_DOCKERFILE:
                 raise DockerfileSyntaxError("the Dockerfile %s is larger than 1 MiB" % path)
             with open(path, "rb") as handle:
                 return path, handle.read()
     raise BuildError("no %s found in %s" % (" or ".join(names), context), path=context)
+
+
+def _leaves(context, name):
+    """A name inside the context (as written) that a symlink there leads out of."""
+    if os.path.isabs(name) or not within(os.path.normpath(os.path.join(context, name)), os.path.normpath(context)):
+        return False
+    return not within(os.path.realpath(os.path.join(context, name)), os.path.realpath(context))

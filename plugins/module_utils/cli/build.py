@@ -20,6 +20,8 @@ def register(add):
     cmd.add_argument("--no-cache", action="store_true", help="do not use the build cache")
     cmd.add_argument("--label", action="append", default=[], metavar="KEY=VALUE", help="set metadata for the image")
     cmd.add_argument("--pull", action="store_true", help="always pull newer versions of the base images")
+    cmd.add_argument("--network", choices=("default", "host", "none"), default="default",
+                     help="the network of RUN steps (default: their own, loopback only)")
     cmd.add_argument("-q", "--quiet", action="store_true", help="only print the image ID")
 
     cmd = add("commit", "Create a new image from a container's changes", commit)
@@ -48,7 +50,8 @@ def build(ctx, args):
             dockerfile = os.path.abspath(dockerfile)  # Docker's -f is relative to the working directory
         with progress.step(ctx.stderr, "Building %s" % args.tag[0]):
             result = engine.build(args.tag[0], os.path.abspath(args.context), dockerfile, build_args or None,
-                                  args.target, labels or None, args.no_cache, "always" if args.pull else "missing")
+                                  args.target, labels or None, args.no_cache, "always" if args.pull else "missing",
+                                  network=args.network)
     image_id = result["image"]["id"]
     for name in args.tag[1:]:
         engine.tag(image_id, name)

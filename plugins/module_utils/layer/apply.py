@@ -48,11 +48,28 @@ def apply_layer(tar_stream, dest, split_out=None):
     except BaseException as exc:
         if recorder:
             recorder.abort()
-        if isinstance(exc, EngineError) or not isinstance(exc, (tarfile.TarError, OSError, ValueError, OverflowError)):
-            raise
-        raise LayerError("cannot extract layer entry %r into %s: %s" % (extractor.current, dest, exc),
-                         entry=extractor.current) from exc
+        _raise_as_layer_error(exc, extractor, dest)
     return {"entries": extractor.entries, "size": extractor.size}
+
+
+def unpack_archive(tar_stream, dest):
+    """A user's tar (ADD of a local archive), uncompressed, merged into the existing directory
+    ``dest`` with a layer's safety: names and hard link targets re-rooted at ``dest``, never a
+    write through a symlink. As Docker's untar (not a layer): ``.wh.`` names are plain files,
+    the archive's root entry leaves ``dest`` as it is; unlike it, device nodes are skipped."""
+    extractor = _Extractor(dest, None, plain=True)
+    try:
+        extractor.run(tar_stream)
+    except BaseException as exc:
+        _raise_as_layer_error(exc, extractor, dest)
+    return {"entries": extractor.entries, "size": extractor.size}
+
+
+def _raise_as_layer_error(exc, extractor, dest):
+    if isinstance(exc, EngineError) or not isinstance(exc, (tarfile.TarError, OSError, ValueError, OverflowError)):
+        raise exc
+    raise LayerError("cannot extract entry %r into %s: %s" % (extractor.current, dest, exc),
+                     entry=extractor.current) from exc
 
 
 def remove_tree(path):
@@ -90,9 +107,10 @@ def clean_name(name):
 
 
 class _Extractor:
-    def __init__(self, dest, recorder):
+    def __init__(self, dest, recorder, plain=False):
         self.dest = dest
         self.recorder = recorder
+        self.plain = plain          # a user's archive, not a layer: no whiteouts, no devices
         self.safe_dirs = {""}       # relative dirs known to be real directories (no symlinks)
         self.dir_times = {}         # rel -> (atime_ns, mtime_ns), applied last
         self.entries = 0
@@ -113,16 +131,19 @@ class _Extractor:
     def _member(self, tar, member):
         rel = clean_name(member.name)
         parent, base = rel.rpartition("/")[::2]
-        is_file = member.isreg() and not base.startswith(WHITEOUT)
+        whiteout = base.startswith(WHITEOUT) and not self.plain
+        is_file = member.isreg() and not whiteout
         if self.recorder:  # before any content is read, so the recorder never buffers it
             hole = (member.offset_data, member.size, rel) if is_file and not member.issparse() else None
             self.recorder.advance(tar.offset, hole)
         if not rel:
             if not member.isdir():
                 raise UnsafePath("layer entry %r would replace the layer root" % member.name, entry=member.name)
-            return self._directory(member, rel, self.dest)
-        if base.startswith(WHITEOUT):
+            return None if self.plain else self._directory(member, rel, self.dest)
+        if whiteout:
             return self._whiteout(member, parent, base)
+        if self.plain and not (member.isreg() or member.isdir() or member.islnk() or member.issym()):
+            return None  # no device nodes (nor fifos) from a user's archive
         path = os.path.join(self._real_dir(parent, create=True), base)
         if is_file:
             return self._regular(tar, member, rel, path)
