@@ -118,7 +118,8 @@ class Sources:
 
 def within(path, root):
     """``path`` is ``root`` or below it (a path test: ``/ctx-secrets`` is not below ``/ctx``)."""
-    return path == root or path.startswith(root.rstrip("/") + "/")
+    root = root.rstrip("/")
+    return path == root or path.startswith(root + "/")
 
 
 def _walk(path, excluded):
