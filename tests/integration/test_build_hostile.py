@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.server
 import io
 import os
+import stat
 import tarfile
 import threading
 
@@ -103,6 +104,22 @@ def test_copy_destination_follows_image_symlinks_inside_the_root_only(container_
     assert _layer_files(engine, image_id) == {os.path.join(str(host).lstrip("/"), "f"): b"in the image\n"}
 
 
+def test_a_device_node_in_the_context_is_copied_as_a_node_never_read(container_root, tmp_path):
+    """A context's device node is the host's device: COPY makes the node in the image (as
+    Docker does), it never reads the device into a file; setuid bits are kept."""
+    context = _context(tmp_path, "FROM scratch\nCOPY dev/ /dev/\nCOPY tool /\n")
+    (context / "dev").mkdir()
+    os.mknod(str(context / "dev" / "null"), stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    (context / "tool").write_bytes(b"#!/bin/sh\n")
+    os.chmod(str(context / "tool"), 0o4755)
+    engine = Engine(container_root)
+    record = engine.store.images.get(engine.build("dev:1", str(context))["image"]["id"])
+    first, second = (engine.store.layers.diff_path(layer["chain_id"]) for layer in record["layers"])
+    node = os.lstat(os.path.join(first, "dev", "null"))
+    assert stat.S_ISCHR(node.st_mode) and node.st_rdev == os.makedev(1, 3)
+    assert stat.S_IMODE(os.lstat(os.path.join(second, "tool")).st_mode) == 0o4755
+
+
 # 2 -------------------------------------------------------------- ADD of a local tar
 
 @pytest.mark.parametrize("mode", ["w", "w:gz", "w:bz2", "w:xz"])
@@ -172,6 +189,11 @@ def test_a_symlink_to_a_sibling_whose_name_extends_the_contexts_is_outside(conta
     with pytest.raises(BuildError, match="leads outside the build context") as failed:
         engine.build("secret:2", str(context))
     assert "SECRETWORD" not in str(failed.value)
+    (context / "Dockerfile").unlink()
+    (context / "Dockerfile").write_text("FROM scratch\n")
+    os.symlink("../ctx-secrets/key", str(context / ".dockerignore"))
+    with pytest.raises(BuildError, match=".dockerignore leads outside the build context"):
+        engine.build("secret:3", str(context))
 
 
 # 5 -------------------------------------------------------------- RUN's network

@@ -83,6 +83,9 @@ class Builder:
 
     def _build(self, context, parsed, stages, tags, build_args, labels, nocache, pull):
         build_args = {str(k): str(v) for k, v in (build_args or {}).items()}
+        if _leaves(context, ".dockerignore"):
+            raise BuildError("%s/.dockerignore leads outside the build context through a symbolic link" % context,
+                             path=context)
         sources = Sources(context, dockerignore.from_file(os.path.join(context, ".dockerignore")))
         global_args = self._global_args(parsed, build_args)
         results = []

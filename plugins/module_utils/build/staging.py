@@ -142,7 +142,6 @@ class _Stage:
             else:
                 os.unlink(host)
         _copy_entry(source, host)
-        os.lchown(host, 0, 0)  # COPY makes files root's unless --chown says otherwise
 
     def unpack(self, source, image_path):
         """ADD of a local tar (plain, gzip, bzip2 or xz): merged into ``image_path``."""
@@ -158,11 +157,13 @@ class _Stage:
 
 def _copy_entry(source, host):
     """A copy that reads only ``source`` itself: a symlink is copied as a link, a device node
-    or fifo is made anew (never opened), a regular file's content is read from it."""
+    or fifo is made anew (never opened), a regular file's content is read from it. The copy
+    is root's (unless --chown says otherwise) with the source's mode, setuid bits included."""
     info = os.lstat(source)
     mode = info.st_mode
     if stat.S_ISLNK(mode):
         os.symlink(os.readlink(source), host)
+        os.lchown(host, 0, 0)
         return
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode):
         os.mknod(host, stat.S_IFMT(mode) | 0o600, info.st_rdev)
@@ -170,6 +171,7 @@ def _copy_entry(source, host):
         _copy_file(source, host)
     else:
         return  # a socket: Docker's context transfer skips them too
+    os.lchown(host, 0, 0)  # before the mode: a chown clears setuid bits
     shutil.copystat(source, host, follow_symlinks=False)
 
 
