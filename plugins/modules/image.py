@@ -108,7 +108,7 @@ options:
     description:
       - With I(source=build), the network of C(RUN) steps, as C(docker build --network).
       - C(default) and C(none) give each C(RUN) a network namespace of its own with only a loopback
-        interface (there is no outbound NAT yet): it cannot reach the build host's services, not even
+        interface (there is no outbound NAT yet), so it cannot reach the build host's services, not even
         those listening on the host's 127.0.0.1.
       - C(host) shares the build host's network, loopback included; only for Dockerfiles you trust.
     type: str

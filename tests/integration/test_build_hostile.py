@@ -9,6 +9,8 @@ import http.server
 import io
 import os
 import stat
+import subprocess
+import sys
 import tarfile
 import threading
 
@@ -20,6 +22,7 @@ from ansible_collections.strata.containers.plugins.module_utils.engine import En
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="builds run containers and mount overlays")
 
+STRATA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "bin", "strata")
 CANARY = b"host canary: never in an image, never overwritten\n"
 
 
@@ -238,3 +241,8 @@ def test_run_reaches_the_hosts_loopback_only_with_network_host(registry, contain
         assert "refused" in isolated["msg"] or "unreachable" in isolated["msg"], isolated
     with pytest.raises(StepFailed):
         engine.build("net:2", str(context), network="none")
+    for network, code in (("none", 1), ("default", 1), ("host", 0)):  # strata build --network
+        proc = subprocess.run([sys.executable, STRATA, "--root", container_root, "build", "--no-cache", "--network",
+                               network, "-t", "net:3", str(context)], capture_output=True, text=True, timeout=300,
+                              check=False)
+        assert (proc.returncode != 0) is bool(code), (network, proc.stdout, proc.stderr)

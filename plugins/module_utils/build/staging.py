@@ -38,8 +38,10 @@ def stage_copy(sources, dest, view, stage_dir, workdir, unpack=False, exclude=No
     if len(sources) > 1 and not dest.endswith("/"):
         raise BuildError("When using COPY with more than one source file, the destination must be a directory "
                          "and end with a /")
-    target = _in_view(view, target) if into_dir else posixpath.join(_in_view(view, posixpath.dirname(target)),
-                                                                     posixpath.basename(target))
+    if into_dir:
+        target = _in_view(view, target)
+    else:
+        target = posixpath.join(_in_view(view, posixpath.dirname(target)), posixpath.basename(target))
     stage = _Stage(stage_dir, view)
     stage.parents(target if into_dir else posixpath.dirname(target))
     for source in sources:
