@@ -104,6 +104,16 @@ options:
       - With I(source=build), run every step again instead of reusing cached results.
     type: bool
     default: false
+  network:
+    description:
+      - With I(source=build), the network of C(RUN) steps, as C(docker build --network).
+      - C(default) and C(none) give each C(RUN) a network namespace of its own with only a loopback
+        interface (there is no outbound NAT yet), so it cannot reach the build host's services, not even
+        those listening on the host's 127.0.0.1.
+      - C(host) shares the build host's network, loopback included; only for Dockerfiles you trust.
+    type: str
+    choices: [default, host, none]
+    default: default
   pull:
     description:
       - With I(source=pull), when to contact the registry; with I(source=build), the same for the
@@ -156,8 +166,8 @@ attributes:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
 notes:
-  - C(RUN) steps run with Docker's default confinement and the host's network (containers have
-    no outbound NAT here), as C(docker build --network host) does.
+  - C(RUN) steps run with Docker's default confinement, in a network namespace of their own unless
+    I(network=host).
   - Digests are checked for every blob (compressed digest and size) and every layer's content
     (diff ID) before anything is recorded; a mismatch fails the task and leaves the store unchanged.
 seealso:
@@ -324,7 +334,8 @@ def _obtain(module, engine, name):
             raise InvalidSpec("source=build needs path, the build context directory")
         return engine.builds.build(name, params["path"], dockerfile=params["dockerfile"],
                                    build_args=params["build_args"], target=params["target"], labels=params["labels"],
-                                   nocache=params["nocache"], pull=params["pull"])
+                                   nocache=params["nocache"], pull=params["pull"],
+                                   network=params["network"])
     if params["source"] == "commit":
         if not params["container"]:
             raise InvalidSpec("source=commit needs container, the container to commit")
@@ -369,6 +380,7 @@ def main():
             "target": {"type": "str"},
             "labels": {"type": "dict"},
             "nocache": {"type": "bool", "default": False},
+            "network": {"type": "str", "choices": ["default", "host", "none"], "default": "default"},
             "pull": {"type": "str", "choices": ["missing", "always", "never"], "default": "missing"},
             "platform": {"type": "str"},
             "repository": {"type": "str"},

@@ -17,14 +17,14 @@ import secrets
 
 from . import dockerignore, parser
 from . import expand as _expand
-from . import steps
+from . import staging, steps
 from .._errors import BuildError, DockerfileSyntaxError
 from ..images import writer as image_writer
 from ..oci import timestamps
 from ..runtime import bundle
 from ..runtime.oci import Runtime, choose
 from .cache import BuildCache, step_key
-from .sources import Sources
+from .sources import Sources, within
 from .state import BuildState, apply_metadata
 
 DOCKERFILES = ("Dockerfile", "Containerfile")
@@ -38,9 +38,12 @@ class WouldBuild(Exception):
 
 
 class Builder:
-    def __init__(self, images, runtime_name=None, dry_run=False):
+    def __init__(self, images, runtime_name=None, dry_run=False, network="default"):
+        if network not in steps.NETWORKS:
+            raise BuildError("network %r is not one of %s" % (network, ", ".join(steps.NETWORKS)))
         self.images = images
         self.dry_run = dry_run
+        self.network = network  # RUN's: docker build --network
         self.store = images.store
         self.cache = BuildCache(images.store)
         self.runtime_name = runtime_name
@@ -81,6 +84,9 @@ class Builder:
 
     def _build(self, context, parsed, stages, tags, build_args, labels, nocache, pull):
         build_args = {str(k): str(v) for k, v in (build_args or {}).items()}
+        if _leaves(context, ".dockerignore"):
+            raise BuildError("%s/.dockerignore leads outside the build context through a symbolic link" % context,
+                             path=context)
         sources = Sources(context, dockerignore.from_file(os.path.join(context, ".dockerignore")))
         global_args = self._global_args(parsed, build_args)
         results = []
@@ -148,7 +154,8 @@ class Builder:
             prepared = scope["sources"].prepare(self, instruction, env, escape, scope["results"], scope["parsed"],
                                                 scope["pull"])
             inputs = prepared.digest
-        text = json.dumps([instruction.keyword, instruction.flags, instruction.args, sorted(env.items())])
+        text = json.dumps([instruction.keyword, instruction.flags, instruction.args, sorted(env.items())]
+                          + ([self.network] if keyword == "RUN" and self.network != "default" else []))
         key = step_key(scope["key"], text, inputs)
         entry = None if scope["nocache"] else self.cache.get(key)
         if entry is None and self.dry_run:
@@ -186,7 +193,7 @@ class Builder:
         argv = list(instruction.args) if instruction.json_form else state.shell() + [instruction.args[0]]
         with self.store.work_dir("build-") as work:
             upper = steps.run(self.store, self.runtime, state, argv, env, work,
-                              "strata-build-" + secrets.token_hex(8), instruction.line)
+                              "strata-build-" + secrets.token_hex(8), instruction.line, self.network)
             return image_writer.layer_from_dir(self.store, upper, (state.chains or [None])[-1], work)
 
     def _copy(self, state, instruction, prepared, env):
@@ -200,8 +207,8 @@ class Builder:
                     uid, gid, dummy = bundle.parse_user(user, view)
                     chown = (uid, gid)
                 with prepared.opened(self.store) as paths:
-                    steps.stage_copy(paths, prepared.dest, view, stage_dir, state.inner.get("WorkingDir") or "/",
-                                     unpack=instruction.keyword == "ADD", exclude=prepared.exclude)
+                    staging.stage_copy(paths, prepared.dest, view, stage_dir, state.inner.get("WorkingDir") or "/",
+                                       unpack=instruction.keyword == "ADD", exclude=prepared.exclude)
             return image_writer.layer_from_dir(self.store, stage_dir, (state.chains or [None])[-1], work,
                                                overlay=False, chown=chown)
 
@@ -238,9 +245,20 @@ def _read_dockerfile(context, dockerfile):
     names = [dockerfile] if dockerfile else list(DOCKERFILES)
     for name in names:
         path = name if os.path.isabs(name) else os.path.join(context, name)
+        if _leaves(context, name):
+            # a context's symlink must not make the build read (and its errors quote) a host file
+            raise BuildError("the Dockerfile %s leads outside the build context through a symbolic link" % path,
+                             path=path)
         if os.path.isfile(path):
             if os.path.getsize(path) > MAX_DOCKERFILE:
                 raise DockerfileSyntaxError("the Dockerfile %s is larger than 1 MiB" % path)
             with open(path, "rb") as handle:
                 return path, handle.read()
     raise BuildError("no %s found in %s" % (" or ".join(names), context), path=context)
+
+
+def _leaves(context, name):
+    """A name inside the context (as written) that a symlink there leads out of."""
+    if os.path.isabs(name) or not within(os.path.normpath(os.path.join(context, name)), os.path.normpath(context)):
+        return False
+    return not within(os.path.realpath(os.path.join(context, name)), os.path.realpath(context))

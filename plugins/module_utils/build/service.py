@@ -15,14 +15,15 @@ class BuildService:
         self.store = images.store
 
     def build(self, name, path, *, dockerfile=None, build_args=None, target=None, labels=None, nocache=False,
-              pull="missing", runtime=None):
+              pull="missing", runtime=None, network="default"):
         """``docker build -t NAME PATH``: every step through the build cache; ``changed`` is
-        false when the result is the image ``name`` already points at."""
+        false when the result is the image ``name`` already points at. ``network`` is RUN's
+        (``default``: a namespace of its own with loopback only; ``host``; ``none``)."""
         from .builder import Builder, WouldBuild  # pylint: disable=import-outside-toplevel
         tag = reference.parse(name).tagged_name
         before = self.store.load_refs()["tags"].get(tag) if self.store.exists else None
         check_mode = self.images.check_mode
-        builder = Builder(self.images, runtime, dry_run=check_mode)
+        builder = Builder(self.images, runtime, dry_run=check_mode, network=network)
         try:
             image_id, dummy = builder.build(path, dockerfile, [tag], build_args, target, labels, nocache, pull)
         except WouldBuild:

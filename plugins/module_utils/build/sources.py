@@ -7,9 +7,11 @@ content for the build cache."""
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import glob
 import hashlib
 import os
+import posixpath
 import stat
 
 from . import expand as _expand
@@ -90,7 +92,7 @@ class Sources:
         return found
 
     def _inside(self, path, instruction):
-        if not os.path.realpath(os.path.dirname(path)).startswith(self.context):
+        if not within(os.path.realpath(os.path.dirname(path)), self.context):
             raise BuildError("line %d: %s: %s leads outside the build context through a symbolic link"
                              % (instruction.line, instruction.keyword, path))
         return True
@@ -115,6 +117,12 @@ class Sources:
         return digest.hexdigest()
 
 
+def within(path, root):
+    """``path`` is ``root`` or below it (a path test: ``/ctx-secrets`` is not below ``/ctx``)."""
+    root = root.rstrip("/")
+    return path == root or path.startswith(root + "/")
+
+
 def _walk(path, excluded):
     yield path
     if os.path.isdir(path) and not os.path.islink(path):
@@ -126,9 +134,12 @@ def _walk(path, excluded):
 
 def _inside(root, path):
     try:
-        return os.path.join(root, inroot.resolve(root, path, "COPY --from source"))
+        found = os.path.join(root, inroot.resolve(root, path, "COPY --from source"))
     except InvalidSpec as exc:
         raise BuildError(str(exc)) from exc
+    if not os.path.lexists(found):
+        raise BuildError("COPY --from source %s: not found in the stage or image" % path, source=path)
+    return found
 
 
 def _globbed(root, paths):
@@ -137,5 +148,33 @@ def _globbed(root, paths):
         return None
     found = []
     for path in paths:
-        found.extend(sorted(glob.glob(os.path.join(root, path.lstrip("/")))) or [_inside(root, path)])
+        found.extend([_inside(root, match) for match in _glob_in(root, path)] or [_inside(root, path)])
     return found
+
+
+def _glob_in(root, pattern):
+    """The in-root paths that ``pattern`` matches (as Go's filepath.Glob: ``*`` matches dot
+    names too). Each directory is listed only after its symlinks were resolved inside ``root``:
+    a link to an absolute path names the stage's directory, never the host's."""
+    matches = [""]
+    for part in [p for p in pattern.split("/") if p not in ("", ".")]:
+        if not any(c in part for c in _MAGIC):
+            matches = [posixpath.join(m, part) for m in matches]
+            continue
+        found = []
+        for match in matches:
+            try:
+                names = os.listdir(os.path.join(root, inroot.resolve(root, match, "COPY --from source")))
+            except (InvalidSpec, OSError):
+                continue
+            found.extend(posixpath.join(match, n) for n in sorted(fnmatch.filter(names, part)))
+        matches = found
+    return [m for m in matches if _exists_in(root, m)]
+
+
+def _exists_in(root, path):
+    try:
+        parent = inroot.resolve(root, posixpath.dirname(path), "COPY --from source")
+    except InvalidSpec:
+        return False
+    return os.path.lexists(os.path.join(root, parent, posixpath.basename(path)))

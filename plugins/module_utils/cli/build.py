@@ -20,6 +20,8 @@ def register(add):
     cmd.add_argument("--no-cache", action="store_true", help="do not use the build cache")
     cmd.add_argument("--label", action="append", default=[], metavar="KEY=VALUE", help="set metadata for the image")
     cmd.add_argument("--pull", action="store_true", help="always pull newer versions of the base images")
+    cmd.add_argument("--network", choices=("default", "host", "none"), default="default",
+                     help="the network of RUN steps (default: their own, loopback only)")
     cmd.add_argument("-q", "--quiet", action="store_true", help="only print the image ID")
 
     cmd = add("commit", "Create a new image from a container's changes", commit)
@@ -49,7 +51,8 @@ def build(ctx, args):
         with progress.step(ctx.stderr, "Building %s" % args.tag[0]):
             result = engine.builds.build(args.tag[0], os.path.abspath(args.context), dockerfile=dockerfile,
                                          build_args=build_args or None, target=args.target, labels=labels or None,
-                                         nocache=args.no_cache, pull="always" if args.pull else "missing")
+                                         nocache=args.no_cache, pull="always" if args.pull else "missing",
+                                         network=args.network)
     image_id = result["image"]["id"]
     for name in args.tag[1:]:
         engine.images.tag(image_id, name)

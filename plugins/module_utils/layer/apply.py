@@ -41,21 +41,37 @@ def apply_layer(tar_stream, dest, split_out=None, limits=_limits.DEFAULT):
     ``limits`` (layer.limits.Limits): the free-space reserve and the tar header bound.
     Returns {"entries": members read, "size": bytes of regular-file content}."""
     recorder = SplitRecorder(tar_stream, split_out) if split_out else None
-    extractor = _Extractor(dest, recorder)
+    return _extract(_Extractor(dest, recorder), recorder or tar_stream, dest, limits, recorder)
+
+
+def unpack_archive(tar_stream, dest, limits=_limits.DEFAULT):
+    """A user's tar (ADD of a local archive), uncompressed, merged into the existing directory
+    ``dest`` with a layer's safety: names and hard link targets re-rooted at ``dest``, never a
+    write through a symlink, the same limits. As Docker's untar (not a layer): ``.wh.`` names are
+    plain files, the archive's root entry leaves ``dest`` as it is; unlike it, device nodes are
+    skipped."""
+    return _extract(_Extractor(dest, None, plain=True), tar_stream, dest, limits)
+
+
+def _extract(extractor, stream, dest, limits, recorder=None):
     try:
         extractor.space = _limits.SpaceGuard(dest, limits)
-        extractor.run(HeaderBound(recorder or tar_stream, limits.max_header_bytes), limits.max_header_bytes)
+        extractor.run(HeaderBound(stream, limits.max_header_bytes), limits.max_header_bytes)
         if recorder:
             recorder.finish()
     except BaseException as exc:
         if recorder:
             recorder.abort()
-        translated = (tarfile.TarError, OSError, ValueError, OverflowError, RecursionError)
-        if isinstance(exc, EngineError) or not isinstance(exc, translated):
-            raise
-        raise LayerError("cannot extract layer entry %r into %s: %s" % (extractor.current, dest, exc),
-                         entry=extractor.current) from exc
+        _raise_as_layer_error(exc, extractor, dest)
     return {"entries": extractor.entries, "size": extractor.size}
+
+
+def _raise_as_layer_error(exc, extractor, dest):
+    translated = (tarfile.TarError, OSError, ValueError, OverflowError, RecursionError)
+    if isinstance(exc, EngineError) or not isinstance(exc, translated):
+        raise exc
+    raise LayerError("cannot extract entry %r into %s: %s" % (extractor.current, dest, exc),
+                     entry=extractor.current) from exc
 
 
 def clean_name(name):
@@ -76,9 +92,10 @@ def clean_name(name):
 
 
 class _Extractor:
-    def __init__(self, dest, recorder):
+    def __init__(self, dest, recorder, plain=False):
         self.dest = dest
         self.recorder = recorder
+        self.plain = plain          # a user's archive, not a layer: no whiteouts, no devices
         self.safe_dirs = {""}       # relative dirs known to be real directories (no symlinks)
         self.dir_times = {}         # rel -> (atime_ns, mtime_ns), applied last
         self.entries = 0
@@ -102,7 +119,8 @@ class _Extractor:
     def _member(self, tar, member):
         rel = clean_name(member.name)
         parent, base = rel.rpartition("/")[::2]
-        is_file = member.isreg() and not base.startswith(WHITEOUT)
+        whiteout = base.startswith(WHITEOUT) and not self.plain
+        is_file = member.isreg() and not whiteout
         self.space.charge(ENTRY_COST + (member.size if is_file else 0))
         if self.recorder:  # before any content is read, so the recorder never buffers it
             hole = (member.offset_data, member.size, rel) if is_file and not member.issparse() else None
@@ -110,9 +128,11 @@ class _Extractor:
         if not rel:
             if not member.isdir():
                 raise UnsafePath("layer entry %r would replace the layer root" % member.name, entry=member.name)
-            return self._directory(member, rel, self.dest)
-        if base.startswith(WHITEOUT):
+            return None if self.plain else self._directory(member, rel, self.dest)
+        if whiteout:
             return self._whiteout(member, parent, base)
+        if self.plain and not (member.isreg() or member.isdir() or member.islnk() or member.issym()):
+            return None  # no device nodes (nor fifos) from a user's archive
         path = os.path.join(self._real_dir(parent, create=True), base)
         if is_file:
             return self._regular(tar, member, rel, path)

@@ -13,7 +13,7 @@ from tarbuild import OneWay, entry, tar
 from ansible_collections.strata.containers.plugins.module_utils._errors import (
     LayerError, UnsafePath, UnsupportedEntry)
 from ansible_collections.strata.containers.plugins.module_utils.fs.tree import remove_tree
-from ansible_collections.strata.containers.plugins.module_utils.layer.apply import apply_layer
+from ansible_collections.strata.containers.plugins.module_utils.layer.apply import apply_layer, unpack_archive
 
 
 @pytest.fixture
@@ -207,3 +207,38 @@ def test_absurd_owners_are_a_layer_error(dirs):
     info.pax_headers = {"uid": str(1 << 40)}
     with pytest.raises(LayerError):
         _apply(tar((info, data)), dest)
+
+
+def test_unpack_archive_merges_as_docker_untar_does(dirs):
+    """A user's archive (ADD): merged into what is there, ``.wh.`` names stay plain files,
+    the root entry leaves the destination alone, device nodes are skipped."""
+    dest, dummy = dirs
+    (dest / "before").write_text("kept")
+    os.chmod(dest, 0o750)
+    unpack_archive(OneWay(tar(
+        entry("./", "dir", mode=0o777),
+        entry(".wh.gone", data=b"plain"),
+        entry("/abs/file", data=b"abs"),
+        entry("twin", "hardlink", link="/abs/file"),
+        entry("dev/null", "chr", dev=(1, 3)),
+    )), str(dest))
+    assert sorted(os.listdir(dest)) == [".wh.gone", "abs", "before", "twin"]
+    assert (dest / ".wh.gone").read_bytes() == b"plain" and (dest / "before").read_text() == "kept"
+    assert os.lstat(dest / "twin").st_ino == os.lstat(dest / "abs/file").st_ino
+    assert stat.S_IMODE(os.lstat(dest).st_mode) == 0o750
+
+
+@pytest.mark.parametrize("entries", [
+    [entry("stolen", "hardlink", link="OUTSIDE/keep"), entry("stolen", data=b"overwritten")],
+    [entry("link", "symlink", link="OUTSIDE"), entry("link/keep", data=b"overwritten")],
+    [entry("../outside/keep", data=b"overwritten")],
+], ids=["hardlink-to-host", "through-symlink", "dotdot"])
+def test_unpack_archive_never_reaches_outside(dirs, entries):
+    dest, outside = dirs
+    fixed = []
+    for info, data in entries:
+        info.linkname = info.linkname.replace("OUTSIDE", str(outside))
+        fixed.append((info, data))
+    with pytest.raises(UnsafePath):
+        unpack_archive(OneWay(tar(*fixed)), str(dest))
+    assert os.listdir(outside) == ["keep"] and (outside / "keep").read_text() == "untouched"
