@@ -18,6 +18,7 @@ from ..fs.atomic import syncfs
 from ..layer import apply as _apply
 from ..layer import diff as _diff
 from ..oci import digest as _digest
+from ..oci import timestamps
 
 LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar"
 
@@ -70,7 +71,7 @@ def record_image(store, config, layers, tags=(), exact_bytes=None):
                         "diff_id": layer["diff_id"], "chain_id": layer["chain_id"]} for layer in layers],
         })
         record.setdefault("repo_digests", [])
-        record.setdefault("added", now())
+        record.setdefault("added", timestamps.now())
         store.images.put(record)
         refs = store.load_refs()
         for tag in tags:
