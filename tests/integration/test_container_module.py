@@ -15,7 +15,6 @@ import treecompare
 from ansible_runner import run_module
 from rig import oci_writer
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
 HTTPD = "mkdir -p /www && echo hello from strata > /www/index.html && exec httpd -f -p 80 -h /www"
 # Docker's default capability set, as /proc/<pid>/status prints it (CapEff).
