@@ -55,7 +55,8 @@ def run(module, action):
     except OSError as exc:
         module.fail_json(msg=os_error_message(exc), error=type(exc).__name__, path=exc.filename,
                          exception=traceback.format_exc())
-    except Exception as exc:  # pylint: disable=broad-except  (a bug of ours: still say what broke)
+    # A bug of ours: still say what broke.
+    except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg="unexpected error %s: %s" % (type(exc).__name__, exc), error=type(exc).__name__,
                          exception=traceback.format_exc())
     module.exit_json(**result)

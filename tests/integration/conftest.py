@@ -22,6 +22,7 @@ from ansible_collections.strata.containers.plugins.module_utils.network import b
 from ansible_collections.strata.containers.plugins.module_utils.runtime import oci
 
 CGROUP_PARENT = "strata"
+PODMAN_CGROUP_PARENT = "libpod_parent"  # podman's cgroupfs manager (tests/integration/podman.py)
 
 
 def host_problems():
@@ -48,7 +49,6 @@ def pytest_collection_modifyitems(session, config, items):  # pylint: disable=un
     problems = host_problems()
     if problems:
         pytest.exit("the integration tests cannot run on this host:\n  - " + "\n  - ".join(problems), returncode=3)
-PODMAN_CGROUP_PARENT = "libpod_parent"  # podman's cgroupfs manager (tests/integration/podman.py)
 
 
 def remove_containers(root):

@@ -21,7 +21,6 @@ from ansible_collections.strata.containers.plugins.module_utils.layer import tar
 from ansible_collections.strata.containers.plugins.module_utils.runtime import oci
 
 
-
 def _ok(result):
     assert not result["failed"], result
     return result

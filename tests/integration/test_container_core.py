@@ -18,7 +18,6 @@ from ansible_collections.strata.containers.plugins.module_utils.containers.lifec
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
 
 
-
 def _log(containers, record):
     with open(containers.records.path(record["id"], "log.json")) as f:
         return [json.loads(line) for line in f]

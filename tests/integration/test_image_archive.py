@@ -16,7 +16,6 @@ import treecompare
 from ansible_runner import run_module, run_playbook
 
 
-
 def _ok(result):
     assert not result["failed"], result
     return result

@@ -11,7 +11,6 @@ import subprocess
 from ansible_runner import run_module, tree_listing
 
 
-
 def _ok(result):
     assert not result["failed"], result
     return result

@@ -16,7 +16,6 @@ import subprocess
 from ansible_runner import run_module
 
 
-
 def _ok(result):
     assert not result["failed"], result
     return result

@@ -211,7 +211,7 @@ def _in_private_mounts(work):
             _linux.unshare(_linux.CLONE_NEWNS)
             _linux.mount("none", "/", "", _linux.MS_REC | _linux.MS_PRIVATE)
             answer, code = {"ok": work()}, 0
-        except BaseException as exc:  # pylint: disable=broad-except  (reported to the parent)
+        except BaseException as exc:  # pylint: disable=broad-except  # reported to the parent
             answer = {"error": "%s: %s" % (type(exc).__name__, exc)}
         finally:
             try:

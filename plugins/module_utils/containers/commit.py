@@ -30,7 +30,6 @@ CHANGES = ("CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD", "USER", "VO
            "HEALTHCHECK", "SHELL")
 
 
-
 def commit(images, containers, container, name, *, author=None, message=None, changes=(), pause=True):
     """``docker commit CONTAINER NAME``; ``changed`` is false when ``name`` already is an
     image with the same layers and config (times aside)."""
@@ -57,6 +56,7 @@ def commit(images, containers, container, name, *, author=None, message=None, ch
         layers[-1] = image_writer.layer_from_tar(store, tar_path, written.diff_id, parent)
         image_id = image_writer.record_image(store, config, layers, [tag])
     return images.result(True, actions, image_id)
+
 
 def new_config(store, record, author=None, message=None, changes=(), created=None):
     """The committed image's config, before its new layer is known."""

@@ -307,7 +307,6 @@ class Containers:
         return entries
 
 
-
 def _runtime_failed(stderr):
     """runc's own failure (no such file, bad user...) rather than the command's exit status."""
     return any(word in stderr for word in ('level=error', 'exec failed', 'OCI runtime exec failed'))

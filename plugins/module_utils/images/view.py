@@ -103,4 +103,3 @@ def matches(image, filters, created_of):
         if key not in image["labels"] or (has_value and image["labels"][key] != value):
             return False
     return True
-
