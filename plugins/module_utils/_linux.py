@@ -12,6 +12,9 @@ MS_RDONLY = 1
 MS_BIND = 4096
 MS_REMOUNT = 32
 MNT_DETACH = 2
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+CLONE_NEWNS = 0x00020000
 
 _libc = None
 
@@ -33,6 +36,11 @@ def mount(source, target, fstype, flags=0, data=None):
     _check(libc().mount(source.encode(), target.encode(), fstype.encode() if fstype else None,
                         ctypes.c_ulong(flags), data.encode() if data else None),
            "mount %s on %s" % (fstype or source, target))
+
+
+def unshare(flags):
+    """os.unshare, which Python has only from 3.12."""
+    _check(libc().unshare(ctypes.c_int(flags)), "unshare(%#x)" % flags)
 
 
 def umount(target, flags=0):

@@ -23,6 +23,7 @@ description:
 author:
   - strata.containers developers (@strata)
 extends_documentation_fragment:
+  - strata.containers.attributes
   - strata.containers.common
   - strata.containers.common.registry
 options:
@@ -190,11 +191,16 @@ options:
     type: bool
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
+    details:
+      - Asks the registry for the image's digest (without downloading its layers) when it would
+        pull, so that C(changed) is what a real run reports.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
+  idempotent:
+    support: partial
+    details:
+      - Not with I(restart=true) or I(recreate=true), which act on every run.
 notes:
   - Containers have no outbound NAT; they reach the host and each other on the bridge.
 seealso:

@@ -16,6 +16,7 @@ description:
 author:
   - strata.containers developers (@strata)
 extends_documentation_fragment:
+  - strata.containers.attributes
   - strata.containers.common
 options:
   container:
@@ -54,12 +55,15 @@ options:
     type: int
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: partial
-    details: Nothing runs in check mode; the module reports it would change.
+    details:
+      - Nothing runs in check mode; the module reports it would change.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
+  idempotent:
+    support: none
+    details:
+      - The command runs on every call.
 notes:
   - A non-zero exit status of the command is returned in I(rc) and fails the task, as
     M(ansible.builtin.command) does.

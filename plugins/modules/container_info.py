@@ -16,6 +16,8 @@ description:
 author:
   - strata.containers developers (@strata)
 extends_documentation_fragment:
+  - strata.containers.attributes
+  - strata.containers.attributes.info_module
   - strata.containers.common
 options:
   name:
@@ -32,13 +34,6 @@ options:
       - With I(name), also return the container's output, as C(docker logs) does.
     type: bool
     default: false
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: none
 seealso:
   - module: strata.containers.container
 '''

@@ -19,6 +19,7 @@ description:
 author:
   - strata.containers developers (@strata)
 extends_documentation_fragment:
+  - strata.containers.attributes
   - strata.containers.common
   - strata.containers.common.registry
 options:
@@ -160,11 +161,18 @@ options:
     default: false
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
+    details:
+      - A pull resolves the image's digest on the registry, without downloading its layers. A build
+        walks its Dockerfile without running a C(RUN) step, so it predicts a change when a step is not
+        in the build cache.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
+  idempotent:
+    support: partial
+    details:
+      - Not with I(pull=always) when the registry's image changes between runs, nor with I(nocache=true)
+        for a build, which builds every time.
 notes:
   - C(RUN) steps run with Docker's default confinement, in a network namespace of their own unless
     I(network=host).
@@ -239,8 +247,11 @@ EXAMPLES = r'''
 
 RETURN = r'''
 image:
-  description: The image as M(strata.containers.image_info) shows it. Only C(id) in check mode before a pull.
-  returned: when state is present
+  description:
+    - The image as M(strata.containers.image_info) shows it.
+    - In check mode, when the run would pull, tag or build it, only its C(id) (as the registry or the
+      build cache names it), since the store does not hold it yet.
+  returned: when state is present, except in check mode when a build would run a step
   type: dict
   sample:
     id: sha256:4b6d3c5a...
@@ -266,13 +277,13 @@ deleted:
 extracted:
   description: With a pull, the chain IDs of the layers this pull extracted; layers the store had, or
     that a concurrent pull extracted, are not listed.
-  returned: when a pull changed the store
+  returned: when a pull changed the store; never in check mode, which extracts nothing
   type: list
   elements: str
 pushed:
   description: With I(push), the C(repository) pushed to, the C(manifest_digest), and the blob digests
     C(uploaded), C(mounted) from another repository, or C(existing) there already.
-  returned: when push is true
+  returned: when push is true, except in check mode when the image is not in the store yet
   type: dict
 pulled:
   description: With I(all_tags), the tags pulled.
@@ -350,11 +361,12 @@ def _obtain(module, engine, name):
 
 
 def _tag(module, engine, name, result):
-    if module.check_mode and not engine.images.has_image(result["image"]["id"]):
+    image_id = (result.get("image") or {}).get("id")
+    if module.check_mode and not (image_id and engine.images.has_image(image_id)):
         # Check mode pulled nothing, so the new name would be new too.
         result["actions"].append("Tagged %s as %s" % (name, module.params["repository"]))
         return result
-    tagged = engine.images.tag(result["image"]["id"], module.params["repository"])
+    tagged = engine.images.tag(image_id, module.params["repository"])
     result["changed"] = result["changed"] or tagged["changed"]
     result["actions"] += tagged["actions"]
     if not module.check_mode:

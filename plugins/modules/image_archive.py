@@ -23,6 +23,7 @@ description:
 author:
   - strata.containers developers (@strata)
 extends_documentation_fragment:
+  - strata.containers.attributes
   - strata.containers.common
 options:
   action:
@@ -69,11 +70,14 @@ options:
     type: str
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
+    details:
+      - An export of a container whose filesystem is not mounted looks at it in a private mount
+        namespace that ends with the check, so no mount is left on the host.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
+  idempotent:
+    support: full
 seealso:
   - module: strata.containers.image
   - module: strata.containers.container

@@ -14,6 +14,8 @@ description:
 author:
   - strata.containers developers (@strata)
 extends_documentation_fragment:
+  - strata.containers.attributes
+  - strata.containers.attributes.info_module
   - strata.containers.common
   - strata.containers.common.registry
 options:
@@ -63,15 +65,6 @@ options:
       - Nothing is repaired here; M(strata.containers.layer_prune) with I(repair=true) repairs what it can.
     type: bool
     default: false
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-    details: This module changes nothing.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: N/A
-    details: This module changes nothing.
 seealso:
   - module: strata.containers.image
 '''

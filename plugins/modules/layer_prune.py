@@ -21,6 +21,7 @@ description:
 author:
   - strata.containers developers (@strata)
 extends_documentation_fragment:
+  - strata.containers.attributes
   - strata.containers.common
 options:
   all:
@@ -54,11 +55,11 @@ options:
     default: false
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
+  idempotent:
+    support: full
 seealso:
   - module: strata.containers.image_info
 '''

@@ -59,13 +59,14 @@ class PlaybookRun:
         self.ok, self.changed, self.unreachable, self.failed = (int(g) for g in m.groups())
 
 
-def run_playbook(path, extra_vars=None, check=False, timeout=900):
+def run_playbook(path, extra_vars=None, check=False, timeout=900, extra_args=()):
     cmd = ["ansible-playbook", "-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=%s" % PYTHON,
            path]
     if extra_vars:
         cmd += ["-e", json.dumps(extra_vars)]
     if check:
         cmd.append("--check")
+    cmd += list(extra_args)
     proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=timeout, check=False)
     return PlaybookRun(proc)
 

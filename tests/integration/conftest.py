@@ -15,6 +15,7 @@ import tempfile
 import pytest
 from podman import podman  # noqa: F401  pylint: disable=unused-import
 from rig.host import remove_empty_cgroups, unmount_under
+from rig.registry import BINARY as REGISTRY_BINARY
 
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
 from ansible_collections.strata.containers.plugins.module_utils.network import bridge
@@ -22,6 +23,32 @@ from ansible_collections.strata.containers.plugins.module_utils.runtime import o
 
 CGROUP_PARENT = "strata"
 PODMAN_CGROUP_PARENT = "libpod_parent"  # podman's cgroupfs manager (tests/integration/podman.py)
+
+
+def host_problems():
+    """What this host lacks to run the integration tests at all (they must then fail, not skip:
+    a suite that passes as skipped on the wrong runner proves nothing)."""
+    problems = []
+    if os.geteuid() != 0:
+        problems.append("they run as root (containers, overlay mounts, network namespaces); run them with sudo")
+    with open("/proc/filesystems") as f:
+        if "overlay" not in f.read():
+            problems.append("the kernel has no overlayfs (modprobe overlay)")
+    if not (shutil.which("runc") or shutil.which("crun")):
+        problems.append("no OCI runtime: install runc or crun (tests/setup.sh)")
+    if not os.access(REGISTRY_BINARY, os.X_OK):
+        problems.append("the test registry %s is missing: install docker-registry (tests/setup.sh)" % REGISTRY_BINARY)
+    if not shutil.which("molecule"):
+        problems.append("molecule is missing from the controller's environment (requirements-controller.txt)")
+    return problems
+
+
+def pytest_collection_modifyitems(session, config, items):  # pylint: disable=unused-argument
+    if not any("/integration/" in str(item.fspath) for item in items):
+        return
+    problems = host_problems()
+    if problems:
+        pytest.exit("the integration tests cannot run on this host:\n  - " + "\n  - ".join(problems), returncode=3)
 
 
 def remove_containers(root):

@@ -17,8 +17,6 @@ from rig import oci_writer
 
 from ansible_collections.strata.containers.plugins.module_utils.runtime import oci
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
-
 HTTPD = "mkdir -p /www && echo hello from strata > /www/index.html && exec httpd -f -p 80 -h /www"
 # Docker's default capability set, as /proc/<pid>/status prints it (CapEff).
 DOCKER_CAPS = {"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from . import transfer as archives
+from .. import _linux
 from .._errors import InvalidSpec
 from ..build.state import BuildState, apply_metadata
 from ..containers import commit
@@ -78,15 +79,29 @@ class ArchiveService:
         """``docker export -o PATH CONTAINER``."""
         containers = Containers(self.store)
         record = containers.records.find(container)
-        containers.ensure_mounted(record)
-        changed = archives.export_container(path, containers.records.path(record["id"], "rootfs"),
-                                            self.images.check_mode)
+        rootfs = containers.records.path(record["id"], "rootfs")
+        if self.images.check_mode and not _linux.is_mountpoint(rootfs):
+            # A real export mounts the overlay and leaves it; check mode looks without mounting.
+            chains = [layer["chain_id"] for layer in self.store.images.get(record["image_id"])["layers"]]
+            changed = archives.export_would_change(self.store, chains, containers.records.path(record["id"], "upper"),
+                                                   rootfs, path)
+        else:
+            containers.ensure_mounted(record)
+            changed = archives.export_container(path, rootfs, self.images.check_mode)
         return {"changed": changed, "actions": ["Exported %s to %s" % (record["name"], path)] if changed else []}
 
     def import_tarball(self, path, name, changes=(), message=None):
         """``docker import PATH NAME``: one layer, a config from ``changes``; changed is false when
         ``name`` already is this tarball with this config."""
         tag = reference.parse(name).tagged_name
+        if self.images.check_mode:
+            # Hash the tarball without writing it anywhere: the store may not even exist yet.
+            diff_id = archives.diff_id_of(path, limits=self.store.layers.limits)
+            config = self._import_config(path, changes, message, diff_id)
+            current = self.store.load_refs()["tags"].get(tag)
+            if commit.same_image(self.store, current, config, [{"diff_id": diff_id}]):
+                return {"changed": False, "actions": [], "image": self.images.inspect_image(current)}
+            return {"changed": True, "actions": ["Imported %s as %s" % (path, name)], "image": {}}
         with self.store.work_dir("import-") as work:
             plain, diff_id = archives.tar_to_layer(self.store, path, work)
             config = self._import_config(path, changes, message, diff_id)
@@ -95,8 +110,6 @@ class ArchiveService:
             if commit.same_image(self.store, current, config, [layer]):
                 return {"changed": False, "actions": [], "image": self.images.inspect_image(current)}
             actions = ["Imported %s as %s" % (path, name)]
-            if self.images.check_mode:
-                return {"changed": True, "actions": actions, "image": {}}
             layer = image_writer.layer_from_tar(self.store, plain, diff_id, None)
             image_id = image_writer.record_image(self.store, config, [layer], [tag])
         return {"changed": True, "actions": actions, "image": self.images.inspect_image(image_id)}

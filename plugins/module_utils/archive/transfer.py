@@ -17,7 +17,8 @@ import os
 import threading
 
 from . import docker_archive, formats, oci_archive
-from .._errors import InvalidSpec
+from .. import _linux
+from .._errors import InvalidSpec, MountError
 from ..images import writer as image_writer
 from ..layer import apply as _apply
 from ..layer import compression
@@ -27,6 +28,7 @@ from ..layer import tarsplit
 from ..oci import digest as _digest
 from ..oci import reference, spec
 from ..oci.digest import CHUNK
+from ..runtime import overlay as _overlay
 from .model import SaveImage
 
 FORMATS = {"docker-archive": docker_archive, "oci-archive": oci_archive}
@@ -179,17 +181,72 @@ def export_container(path, rootfs, check_mode=False):
     return write_file(path, lambda out: _diff.write_layer(rootfs, out, overlay=False), check_mode)
 
 
+def export_would_change(store, chain_ids, upper, rootfs, path):
+    """Check mode of ``export_container`` for a container whose overlay is not mounted: would
+    the export change ``path``? A forked child in its own mount namespace mounts the layers
+    read-only (the container's upper dir as the top lower one: no work dir, nothing written)
+    and hashes the tar; the mount dies with the child, so the host never sees it."""
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    if not os.path.isdir(directory):
+        raise InvalidSpec("the directory of %s does not exist" % path, path=path)
+    options = "lowerdir=%s:%s" % (upper, _overlay.lowerdir(store, chain_ids))
+    digest = _in_private_mounts(lambda: _export_digest(store.root, options, rootfs))
+    return _digest_of_file(path) != digest
+
+
+def _export_digest(root, options, rootfs):
+    os.chdir(root)  # the short lowerdir links are relative to the store root
+    _linux.mount("overlay", rootfs, "overlay", _linux.MS_RDONLY, options)
+    sink = _digest.HashingWriter()
+    _diff.write_layer(rootfs, sink, overlay=False)
+    return sink.digest()
+
+
+def _in_private_mounts(work):
+    """``work()`` (-> str) in a forked child whose mounts are private to it."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 1
+        try:
+            os.close(read_fd)
+            _linux.unshare(_linux.CLONE_NEWNS)
+            _linux.mount("none", "/", "", _linux.MS_REC | _linux.MS_PRIVATE)
+            answer, code = {"ok": work()}, 0
+        except BaseException as exc:  # pylint: disable=broad-except  # reported to the parent
+            answer = {"error": "%s: %s" % (type(exc).__name__, exc)}
+        finally:
+            try:
+                os.write(write_fd, json.dumps(answer).encode())
+            finally:
+                os._exit(code)  # pylint: disable=protected-access
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    answer = json.loads(data.decode() or '{"error": "the helper process died"}')
+    if "error" in answer:
+        raise MountError("cannot look at the container's files without mounting them: %s" % answer["error"])
+    return answer["ok"]
+
+
 def tar_to_layer(store, tar_path, work):
     """A (maybe compressed) tarball as an uncompressed layer tar in ``work``; returns (path, diff_id)."""
     plain = os.path.join(work, "import.tar")
+    with open(plain, "wb") as out:
+        return plain, diff_id_of(tar_path, out, store.layers.limits, _limits.SpaceGuard(work, store.layers.limits))
+
+
+def diff_id_of(tar_path, out=None, limits=_limits.DEFAULT, space=None):
+    """The diff ID of a (maybe compressed) tarball, its uncompressed bytes copied to ``out`` if given
+    (``space``, a layer.limits.SpaceGuard, is charged for them)."""
     with open(tar_path, "rb") as raw:
         kind = compression.detect("", raw.read(8))
         raw.seek(0)
-        reader = compression.decompressing_reader(raw, kind, store.layers.limits)
-        space = _limits.SpaceGuard(work, store.layers.limits)
-        with open(plain, "wb") as out:
-            sink = _digest.HashingWriter(out)
-            for chunk in iter(lambda: reader.read(CHUNK), b""):
+        reader = compression.decompressing_reader(raw, kind, limits)
+        sink = _digest.HashingWriter(out)
+        for chunk in iter(lambda: reader.read(CHUNK), b""):
+            if space is not None:
                 space.charge(len(chunk))
-                sink.write(chunk)
-    return plain, sink.digest()
+            sink.write(chunk)
+    return sink.digest()

@@ -61,19 +61,15 @@ class ContainerService:
         return self._finish(name, record, steps, changes, force_kill, image, image_id, options)
 
     def _image_id(self, image, pull, platform, steps):
-        """The image's ID, pulling it when the policy says so (None in check mode before a pull)."""
+        """The image's ID, pulling it when the policy says so (in check mode: the ID it would have)."""
         if pull != "always":
             try:
                 return self.images.find_image(image).image_id
             except ImageNotFound:
                 if pull == "never":
                     raise
-        if self.images.check_mode:
-            steps.append("pull")
-            try:
-                return self.images.find_image(image).image_id
-            except ImageNotFound:
-                return None
+        # In check mode too: the pull then resolves the image's digest on the registry without
+        # downloading its layers, so "pull" is a step only when a real run would fetch or retag.
         result = self.images.pull(image, policy="always" if pull == "always" else "missing", platform=platform)
         if result["changed"]:
             steps.append("pull")
