@@ -208,7 +208,8 @@ class Builder:
                     chown = (uid, gid)
                 with prepared.opened(self.store) as paths:
                     staging.stage_copy(paths, prepared.dest, view, stage_dir, state.inner.get("WorkingDir") or "/",
-                                       unpack=instruction.keyword == "ADD", exclude=prepared.exclude)
+                                       unpack=instruction.keyword == "ADD", exclude=prepared.exclude,
+                                       limits=self.store.layers.limits)
             return image_writer.layer_from_dir(self.store, stage_dir, (state.chains or [None])[-1], work,
                                                overlay=False, chown=chown)
 

@@ -23,16 +23,18 @@ import tarfile
 from ..fs import inroot
 from .._errors import BuildError, InvalidSpec, LayerError
 from ..layer import apply as _apply
+from ..layer import limits as _limits
 from .state import join_path
 
 _FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _OPENERS = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
 
 
-def stage_copy(sources, dest, view, stage_dir, workdir, unpack=False, exclude=None):
+def stage_copy(sources, dest, view, stage_dir, workdir, unpack=False, exclude=None, limits=_limits.DEFAULT):
     """Lay ``sources`` (host paths, already checked to be inside their root) out under
     ``stage_dir`` as ``dest`` in the image, as COPY does; ``view`` is the stage's current root
-    (to tell whether ``dest`` is a directory there and to copy its parents' metadata)."""
+    (to tell whether ``dest`` is a directory there and to copy its parents' metadata);
+    ``limits`` bound what an ADD'ed archive may unpack (the store's free-space reserve)."""
     target = join_path(workdir, dest)
     into_dir = dest.endswith("/") or len(sources) > 1 or _is_dir_in(view, target)
     if len(sources) > 1 and not dest.endswith("/"):
@@ -42,7 +44,7 @@ def stage_copy(sources, dest, view, stage_dir, workdir, unpack=False, exclude=No
         target = _in_view(view, target)
     else:
         target = posixpath.join(_in_view(view, posixpath.dirname(target)), posixpath.basename(target))
-    stage = _Stage(stage_dir, view)
+    stage = _Stage(stage_dir, view, limits)
     stage.parents(target if into_dir else posixpath.dirname(target))
     for source in sources:
         if _is_real_dir(source):
@@ -77,9 +79,10 @@ def _is_archive(path):
 
 
 class _Stage:
-    def __init__(self, root, view):
+    def __init__(self, root, view, limits=_limits.DEFAULT):
         self.root = root
         self.view = view
+        self.limits = limits
 
     def directory(self, image_path):
         """The host path of ``image_path`` in the stage, each missing directory made; a
@@ -150,7 +153,7 @@ class _Stage:
         target = self.directory(image_path)
         try:
             with _open_archive(source) as stream:
-                _apply.unpack_archive(stream, target)
+                _apply.unpack_archive(stream, target, self.limits)
         except LayerError as exc:
             raise BuildError("ADD %s: %s" % (os.path.basename(source), exc)) from exc
         except (OSError, EOFError, lzma.LZMAError) as exc:

@@ -16,8 +16,6 @@ from .._errors import AuthenticationError, RegistryError
 from .transport import origin, read_json
 
 MAX_TOKEN_BYTES = 1 << 20  # a token answer is a few KiB of JSON
-
-MAX_TOKEN_BYTES = 1 << 20
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
 
