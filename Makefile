@@ -1,7 +1,7 @@
 # Shortcuts; the README's two commands are what CI runs.
 VENV ?= .venv
 
-.PHONY: setup test demo bench
+.PHONY: setup test demo bench docs changelog release
 
 setup:
 	bash tests/setup.sh
@@ -15,3 +15,17 @@ demo: setup
 # Every benchmark side by side with its peers; rewrites docs/performance.md and docs/performance.png.
 bench: setup
 	$(VENV)/bin/python bench/run.py
+
+# The collection's documentation as a static site in docs/build/html (antsibull-docs, Sphinx).
+docs: setup
+	PATH=$(abspath $(VENV))/bin:$$PATH bash docs/build-site.sh
+
+# Lints the fragments in changelogs/fragments and regenerates CHANGELOG.md from them.
+# To release: set galaxy.yml's version, then `make release` (see docs/contributing.md).
+changelog: setup
+	$(VENV)/bin/antsibull-changelog lint
+	$(VENV)/bin/antsibull-changelog generate
+
+release: setup
+	$(VENV)/bin/antsibull-changelog lint
+	$(VENV)/bin/antsibull-changelog release

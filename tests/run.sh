@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 coll="$work/ansible_collections/strata/containers"
 mkdir -p "$coll"
 tar -C "$here" --exclude=./.git --exclude=./.venv --exclude=./tests/output --exclude='__pycache__' \
-    --exclude='.pytest_cache' -cf - . | tar -C "$coll" -xf -
+    --exclude='.pytest_cache' --exclude=./docs/build -cf - . | tar -C "$coll" -xf -
 
 if [ -z "${SKIP_SANITY:-}" ]; then
   echo "== ansible-test sanity" >&2
