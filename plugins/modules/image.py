@@ -115,6 +115,7 @@ options:
     type: str
     choices: [default, host, none]
     default: default
+    version_added: 0.2.0
   pull:
     description:
       - With I(source=pull), when to contact the registry; with I(source=build), the same for the
