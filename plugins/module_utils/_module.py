@@ -22,8 +22,9 @@ REGISTRY_OPTIONS = {
 }
 
 
-def make_module(argument_spec, registry=False, **kwargs):
-    spec = dict(ROOT_OPTION)
+def make_module(argument_spec, registry=False, store=True, **kwargs):
+    """``store=False``: a module of the host's objects (networks), with no store root."""
+    spec = dict(ROOT_OPTION) if store else {}
     if registry:
         spec.update(REGISTRY_OPTIONS)
     spec.update(argument_spec)
