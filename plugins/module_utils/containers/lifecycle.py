@@ -87,6 +87,8 @@ class Containers:
             spec["root"]["path"] = "rootfs"
             if options.get("domainname"):
                 spec["domainname"] = options["domainname"]
+                # runc before 1.2 ignores "domainname"; the UTS namespace's sysctl is the same thing
+                spec["linux"].setdefault("sysctl", {})["kernel.domainname"] = options["domainname"]
             atomic_write_json(os.path.join(directory, "config.json"), spec)
             atomic_write_json(os.path.join(directory, "state.json"), {"status": "created"})
         except BaseException:
