@@ -345,3 +345,39 @@ def test_network_module_is_idempotent_with_check_mode_diff_and_info(container_ro
     finally:
         Engine(container_root).networks.ensure(name, state="absent", force=True)
 
+
+
+# ---------------------------------------------------------------------- the CLI
+def _strata(*argv):
+    import io  # pylint: disable=import-outside-toplevel
+    from ansible_collections.strata.containers.plugins.module_utils.cli import main  # pylint: disable=import-outside-toplevel
+    out, err = io.StringIO(), io.StringIO()
+    code = main.main(list(argv), stdin=io.StringIO(), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_network_commands_and_run_flags(registry, container_root):
+    name = "stt-cli-" + secrets.token_hex(3)
+    try:
+        code, out, err = _strata("network", "create", "--subnet", "10.213.11.0/24", "-l", "app=x", name)
+        assert code == 0 and len(out.strip()) == 64, err
+        code, out, err = _strata("network", "create", "--subnet", "10.213.11.0/24", name)
+        assert code == 1 and "already exists" in err
+        code, out, err = _strata("network", "ls", "--format", "{{.Name}} {{.Subnet}}")
+        assert "%s 10.213.11.0/24\n" % name in out and out.startswith("default 172.30.0.0/16\n")
+        code, out, err = _strata("--root", container_root, "run", "-d", "--name", "c1", "--network", name,
+                                 "--network-alias", "svc", "--ip", "10.213.11.50", "--add-host", "db:10.213.99.1",
+                                 "--dns-search", "corp.test", registry.images["busybox"], "sleep", "1000")
+        assert code == 0, err
+        code, out, err = _strata("--root", container_root, "exec", "c1", "cat", "/etc/hosts", "/etc/resolv.conf")
+        assert "10.213.99.1\tdb\n" in out and "10.213.11.50\t" in out and "search dns.podman corp.test\n" in out
+        code, out, err = _strata("--root", container_root, "inspect", "-f",
+                                 "{{(index .NetworkSettings.Networks \"%s\").IPAddress}}" % name, "c1")
+        assert (code, out) == (0, "10.213.11.50\n"), err
+        code, out, err = _strata("network", "rm", name)
+        assert code == 1 and "in use by c1" in err
+        code, out, err = _strata("--root", container_root, "rm", "-f", "c1")
+        code, out, err = _strata("network", "rm", name)
+        assert (code, out) == (0, name + "\n"), err
+    finally:
+        Engine(container_root).networks.ensure(name, state="absent", force=True)

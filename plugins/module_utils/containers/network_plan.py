@@ -46,11 +46,14 @@ def plan(store_root, container_id, name, options, records):
                               "(its network_mode is %s)" % (mode, other["name"], network.get("mode")))
         return ({"mode": "container", "container": other["id"], "netns": network["netns"]},
                 netavark.netns_path(network["netns"]))
-    wanted = options.get("networks") or [{"name": "default", "aliases": [], "ipv4_address": None,
-                                          "ipv6_address": None}]
+    wanted = options.get("networks") or default_networks()
     endpoints.register(store_root, container_id, name, wanted)
     netns = netns_name(container_id)
     return {"mode": "bridge", "networks": wanted, "netns": netns}, netavark.netns_path(netns)
+
+
+def default_networks():
+    return [{"name": "default", "aliases": [], "ipv4_address": None, "ipv6_address": None}]
 
 
 def publish_plan(requested):
@@ -102,8 +105,9 @@ def attach(store_root, record, directory):
         return
     addresses, dns = [], ([], [])
     if mode == "bridge":
+        # a record made before networks (one pool per root) has no "networks": it was on default
         endpoint = endpoints.connect(store_root, record["id"], record["name"], network["netns"],
-                                     network["networks"], record.get("ports") or [])
+                                     network.get("networks") or default_networks(), record.get("ports") or [])
         addresses, dns = _from_status(endpoint)
     _write_etc(record, directory, addresses, dns)
 
@@ -150,6 +154,8 @@ def detach(record):
     network = record.get("network") or {}
     if network.get("mode") == "bridge":
         endpoints.disconnect(record["id"])
+        # a namespace wired before networks (pyroute2 veth, no endpoint): its veth goes with it
+        netavark.remove_netns(network["netns"])
 
 
 def release(record):

@@ -79,7 +79,8 @@ def _network(record, status):
             live = network_plan.live(record)
         except Exception:  # pylint: disable=broad-except  # a fact for display only
             live = {}
-    names = [n["name"] for n in network.get("networks") or []]
+    names = [n["name"] for n in network.get("networks") or (
+        network_plan.default_networks() if network.get("mode", "bridge") == "bridge" else [])]
     first = live.get(names[0]) if names else None
     first = first or {}
     return {"mode": network.get("mode", "bridge"), "ip_address": first.get("ip_address", ""),
