@@ -148,9 +148,9 @@ def create_netns(netns_name):
 
 
 def remove_netns(netns_name):
-    netns = _pyroute2()[1]
     if not os.path.exists(netns_path(netns_name)):
-        return
+        return  # before pyroute2's import (0.1 s): a stop of a stopped container pays nothing
+    netns = _pyroute2()[1]
     try:
         netns.remove(netns_name)
     except OSError as exc:
