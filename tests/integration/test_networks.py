@@ -350,7 +350,6 @@ def test_network_module_is_idempotent_with_check_mode_diff_and_info(container_ro
         Engine(container_root).networks.ensure(name, state="absent", force=True)
 
 
-
 # ---------------------------------------------------------------------- the CLI
 def _strata(*argv):
     import io  # pylint: disable=import-outside-toplevel

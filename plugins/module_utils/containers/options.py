@@ -233,7 +233,7 @@ NORMALIZERS = {
     "published_ports": _ports,
     "network_mode": _network_mode,
     "networks": _networks,
-    "dns": _strings("dns", lambda v: _address_ok(v)),
+    "dns": _strings("dns", _address_ok),
     "dns_search": _strings("dns_search", etcfiles.valid_hostname),
     "dns_options": _strings("dns_options"),
     "etc_hosts": _etc_hosts,

@@ -222,7 +222,7 @@ def _free_subnet(others):
     """The first /24 of AUTO_POOL that no network and no host route uses (podman's way)."""
     routes = host_routes(4)
     for candidate in ipaddress.ip_network(AUTO_POOL).subnets(new_prefix=24):
-        used = [ipaddress.ip_network(e["subnet"]) for o in others for e in o["subnets"]] + [r for r, _ in routes]
+        used = [ipaddress.ip_network(e["subnet"]) for o in others for e in o["subnets"]] + [route for route, dummy in routes]
         if not any(u.version == 4 and u.overlaps(candidate) for u in used):
             return candidate
     raise ContainerError("no free subnet left in %s: give the network a subnet" % AUTO_POOL)

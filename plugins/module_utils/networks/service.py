@@ -184,4 +184,3 @@ def _diffable(view):
     out = {k: view[k] for k in ("driver", "subnets", "internal", "enable_ipv6", "dns", "labels")}
     out["state"] = "present"
     return out
-
