@@ -147,6 +147,14 @@ def _address(text, version, what):
     return str(address)
 
 
+def _address_ok(text):
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _strings(what, check=None):
     def normal(value):
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
@@ -270,13 +278,6 @@ def normalize(params):
         raise InvalidSpec("published_ports need network_mode bridge, not %s" % options["network_mode"])
     return options
 
-
-def _address_ok(text):
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 _MERGED = {"command": "args", "entrypoint": "args", "env": "env", "user": "user", "working_dir": "working_dir",
