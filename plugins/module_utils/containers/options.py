@@ -279,7 +279,6 @@ def normalize(params):
     return options
 
 
-
 _MERGED = {"command": "args", "entrypoint": "args", "env": "env", "user": "user", "working_dir": "working_dir",
            "hostname": "hostname", "stop_signal": "stop_signal"}
 
