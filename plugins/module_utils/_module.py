@@ -24,6 +24,8 @@ REGISTRY_OPTIONS = {
 
 
 def make_module(argument_spec, registry=False, **kwargs):
+    # Every module takes root, also those of host-wide objects (networks) that do not use it,
+    # so that module_defaults for group/strata.containers.strata can set it once.
     spec = dict(ROOT_OPTION)
     if registry:
         spec.update(REGISTRY_OPTIONS)

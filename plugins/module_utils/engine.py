@@ -9,6 +9,7 @@ Modules, the CLI and scripts make one ``Engine`` and call its services::
     engine.builds.build("app:2", "/srv/app")      # build/service.py
     engine.containers.ensure("web", image="app:2")  # containers/service.py
     engine.archives.save(["app:2"], "/tmp/a.tar")  # archive/service.py
+    engine.networks.ensure("app", subnet="10.90.5.0/24")  # networks/service.py
     engine.pruner.prune(all_images=True)           # system/prune.py
 
 Every service call is idempotent and returns what it did (``changed``, ``actions``, facts);
@@ -65,6 +66,12 @@ class Engine:
     def containers(self):
         from .containers.service import ContainerService  # pylint: disable=import-outside-toplevel
         return ContainerService(self.images, runtime=self.runtime, cgroup_parent=self.cgroup_parent)
+
+    @functools.cached_property
+    def networks(self):
+        """The host's networks (not this store's: every root shares them, networks/host.py)."""
+        from .networks.service import NetworkService  # pylint: disable=import-outside-toplevel
+        return NetworkService(check_mode=self.check_mode)
 
     @functools.cached_property
     def archives(self):

@@ -14,8 +14,7 @@ description:
   - Each container gets a writable overlayfs layer over its image's layers, an OCI runtime
     bundle with Docker's default confinement (capabilities, seccomp profile, masked C(/proc)
     paths, C(no_new_privs), a private C(/dev)), and a monitor process that outlives the
-    playbook. The monitor keeps the logs, records the exit code, applies the restart policy and
-    serves the published ports.
+    playbook. The monitor keeps the logs, records the exit code and applies the restart policy.
   - Idempotent as C(community.docker.docker_container) is. Only the options given are compared
     with the existing container, after merging the image's defaults. A different image or a
     changed option that cannot change in place recreates the container. I(memory), I(cpus),
@@ -105,6 +104,9 @@ options:
   hostname:
     description:
       - The container's host name. Defaults to the first 12 characters of its ID.
+      - C(/etc/hostname), C(/etc/hosts) and C(/etc/resolv.conf) are files of the container's own,
+        written at each start and mounted over the image's, as Docker's (a mount of the user's
+        on one of these paths wins).
     type: str
   labels:
     description:
@@ -141,15 +143,75 @@ options:
     description:
       - Ports to publish, as C(docker run -p) takes them, C([host_ip:][host_port:]container_port[/proto]),
         for example C(127.0.0.1:8080:80) or C(5353:53/udp). Without I(host_port) a free port is chosen.
-      - Needs I(network_mode=bridge). The container's monitor serves them.
+      - Forwarded by the kernel (netavark's DNAT rules), so the server sees each client's own
+        address; C(127.0.0.1) works too. Needs I(network_mode=bridge).
+      - A host port published by a running container of any store root on the host is refused,
+        naming that container, as Docker refuses a port that is already allocated.
     type: list
     elements: str
   network_mode:
     description:
-      - C(bridge) gives the container its own network namespace on the bridge C(strata0) with an
-        address from 172.30.0.0/16; C(none) only a loopback device; C(host) the host's network.
+      - C(bridge) (or C(default)) puts the container on the networks of I(networks), else on the
+        network C(default) (the bridge C(strata0), 172.30.0.0/16); C(none) gives it only a loopback
+        device; C(host) the host's network; C(container:<name>) the network namespace (and
+        C(/etc/hosts), C(/etc/resolv.conf)) of another running container.
+      - The name of a network (see M(strata.containers.network)) is taken as C(bridge) with that
+        network first in I(networks), as Docker's C(--network NAME).
     type: str
-    choices: [bridge, none, host]
+  networks:
+    description:
+      - The networks to join (see M(strata.containers.network)), the first one's address being
+        the container's main address. Each container gets an address of each network, handed out
+        at start from the host-wide pool of the network (never one another root's container holds)
+        and freed at stop.
+      - Changing them recreates the container.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description:
+          - The network's name.
+        type: str
+        required: true
+      aliases:
+        description:
+          - More names of the container on this network (on a network with C(dns)); its own name
+            always resolves.
+        type: list
+        elements: str
+      ipv4_address:
+        description:
+          - A fixed IPv4 address in the network's subnet, reserved for the container from its
+            creation to its removal.
+        type: str
+      ipv6_address:
+        description:
+          - A fixed IPv6 address in the network's IPv6 subnet.
+        type: str
+  dns:
+    description:
+      - DNS servers for C(/etc/resolv.conf). On a network with C(dns), its name server (the
+        gateway) comes first and these after it.
+    type: list
+    elements: str
+  dns_search:
+    description:
+      - DNS search domains for C(/etc/resolv.conf), after the network's own.
+    type: list
+    elements: str
+  dns_options:
+    description:
+      - Options for C(/etc/resolv.conf), as C(ndots:2).
+    type: list
+    elements: str
+  etc_hosts:
+    description:
+      - More lines of C(/etc/hosts), host name to address, as C(docker run --add-host).
+    type: dict
+  domainname:
+    description:
+      - The container's NIS domain name; C(/etc/hosts) names the container I(hostname).I(domainname) too.
+    type: str
   memory:
     description:
       - Memory limit, as C(512m) or C(1g) (binary units) or a number of bytes. At least C(6m).
@@ -202,11 +264,14 @@ attributes:
     details:
       - Not with I(restart=true) or I(recreate=true), which act on every run.
 notes:
-  - Containers have no outbound NAT; they reach the host and each other on the bridge.
+  - Networks need C(netavark) and C(aardvark-dns) on the target host (the C(strata.containers.host)
+    role installs them). Containers of a network that is not I(internal) reach other hosts
+    through the host (masquerade).
 seealso:
   - module: strata.containers.container_info
   - module: strata.containers.container_exec
   - module: strata.containers.image
+  - module: strata.containers.network
 '''
 
 EXAMPLES = r'''
@@ -218,6 +283,18 @@ EXAMPLES = r'''
       - "127.0.0.1:8080:80"
     restart_policy: unless-stopped
     memory: 256m
+
+- name: An API on the network app, reached by the other containers as http://api/ or http://backend/
+  strata.containers.container:
+    name: api
+    image: registry.internal:5000/api:1.0
+    networks:
+      - name: app
+        aliases: [backend]
+    hostname: api
+    dns_search: [corp.example]
+    etc_hosts:
+      db.corp.example: 192.0.2.10
 
 - name: A one-shot job with a bind mount and no network
   strata.containers.container:
@@ -250,7 +327,10 @@ container:
     name: web
     image: registry.internal:5000/web:1.0
     state: {status: running, pid: 4242, exit_code: null}
-    network: {ip_address: 172.30.0.2, ports: {"80/tcp": [{host_ip: 127.0.0.1, host_port: "8080"}]}}
+    network:
+      ip_address: 172.30.0.2
+      networks: {default: {ip_address: 172.30.0.2, gateway: 172.30.0.1, aliases: [web]}}
+      ports: {"80/tcp": [{host_ip: 127.0.0.1, host_port: "8080"}]}
 actions:
   description: The steps taken (or, in check mode, to be taken), such as C(create web), C(start web).
   returned: always
@@ -279,7 +359,18 @@ CONTAINER_OPTIONS = {
         "read_only": {"type": "bool", "default": False},
     }},
     "published_ports": {"type": "list", "elements": "str"},
-    "network_mode": {"type": "str", "choices": ["bridge", "none", "host"]},
+    "network_mode": {"type": "str"},
+    "networks": {"type": "list", "elements": "dict", "options": {
+        "name": {"type": "str", "required": True},
+        "aliases": {"type": "list", "elements": "str"},
+        "ipv4_address": {"type": "str"},
+        "ipv6_address": {"type": "str"},
+    }},
+    "dns": {"type": "list", "elements": "str"},
+    "dns_search": {"type": "list", "elements": "str"},
+    "dns_options": {"type": "list", "elements": "str"},
+    "etc_hosts": {"type": "dict"},
+    "domainname": {"type": "str"},
     "memory": {"type": "str"},
     "cpus": {"type": "float"},
     "pids_limit": {"type": "int"},

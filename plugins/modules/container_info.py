@@ -81,12 +81,14 @@ container:
       type: dict
       returned: always
     host_config:
-      description: C(network_mode), C(restart_policy), C(memory), C(cpus), C(pids_limit), C(read_only), C(privileged).
+      description: C(network_mode), C(dns), C(dns_search), C(dns_options), C(extra_hosts), C(restart_policy),
+        C(memory), C(cpus), C(pids_limit), C(read_only), C(privileged).
       type: dict
       returned: always
     network:
-      description: C(mode), C(ip_address), C(gateway), C(prefix_len), C(mac_address), and C(ports)
-        (C({"80/tcp" [{host_ip, host_port}]}), as Docker's).
+      description: C(mode), the first network's C(ip_address), C(ipv6_address), C(gateway), C(prefix_len)
+        and C(mac_address) (while it runs), C(networks) (by name, the same facts and C(aliases) for
+        each network) and C(ports) (C({"80/tcp" [{host_ip, host_port}]}), as Docker's).
       type: dict
       returned: always
     mounts:

@@ -13,7 +13,7 @@ from ansible_runner import run_module, tree_listing
 
 from ansible_collections.strata.containers.plugins.module_utils.containers import network_plan
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
-from ansible_collections.strata.containers.plugins.module_utils.network import bridge
+from ansible_collections.strata.containers.plugins.module_utils.networks import netavark
 from ansible_collections.strata.containers.plugins.module_utils.runtime import overlay
 
 
@@ -38,16 +38,15 @@ def _processes(root):
 
 
 def _netns_and_links(root):
-    """The network namespaces and host veths of the root's containers (strata-<id12>,
-    veth<id8>). Other sessions on this host make and remove their own all the time, so only
-    ours count; a container that check mode would wrongly create has a record under the root,
-    which the file listing catches."""
+    """The network namespaces of the root's containers (strata-<id12>; their veths are
+    netavark's, named by it, and live and die with them). Other sessions on this host make and
+    remove their own all the time, so only ours count; a container that check mode would
+    wrongly create has a record under the root, which the file listing catches."""
     directory = os.path.join(root, "containers")
     ids = [n for n in os.listdir(directory) if len(n) == 64] if os.path.isdir(directory) else []
     ours = {network_plan.netns_name(i) for i in ids}
-    ours |= {bridge.host_veth(i) for i in ids}
-    netns = set(os.listdir(bridge.NETNS_DIR)) if os.path.isdir(bridge.NETNS_DIR) else set()
-    return (netns | set(os.listdir("/sys/class/net"))) & ours
+    netns = set(os.listdir(netavark.NETNS_DIR)) if os.path.isdir(netavark.NETNS_DIR) else set()
+    return netns & ours
 
 
 def _host_state(root):

@@ -96,7 +96,7 @@ def ps_row(view, no_trunc, now):
             "Ports": ports_text(view), "State": view["state"]["status"], "Status": status_text(view["state"], now),
             "Names": view["name"], "Labels": ",".join("%s=%s" % kv for kv in sorted(labels.items())),
             "Mounts": ",".join(m["source"] or m["destination"] for m in view["mounts"]),
-            "Networks": view["network"]["mode"]}
+            "Networks": ",".join(view["network"].get("networks") or {}) or view["network"]["mode"]}
 
 
 def ps(ctx, args):

@@ -53,18 +53,25 @@ def container_json(view):
         "Image": view["image_id"], "LogPath": view["log_path"], "Name": "/" + view["name"],
         "RestartCount": state["restart_count"], "Driver": "overlay", "Platform": "linux",
         "HostConfig": {"NetworkMode": host["network_mode"], "PortBindings": _ports(network["ports"]),
+                       "Dns": host.get("dns") or [], "DnsSearch": host.get("dns_search") or [],
+                       "DnsOptions": host.get("dns_options") or [], "ExtraHosts": host.get("extra_hosts") or [],
                        "RestartPolicy": {"Name": policy, "MaximumRetryCount": int(retries or 0)},
                        "Memory": host["memory"] or 0, "NanoCpus": int((host["cpus"] or 0) * 1e9),
                        "PidsLimit": host["pids_limit"] or 0, "ReadonlyRootfs": bool(host["read_only"])},
         "Mounts": [{"Type": m["type"], "Source": m["source"], "Destination": m["destination"], "Mode": "",
                     "RW": m["rw"]} for m in view["mounts"]],
-        "Config": {"Hostname": config.get("hostname") or "", "User": config.get("user") or "",
+        "Config": {"Hostname": config.get("hostname") or "", "Domainname": config.get("domainname") or "",
+                   "User": config.get("user") or "",
                    "Env": config.get("env") or [], "Image": view.get("image") or view["image_id"],
                    "WorkingDir": config.get("working_dir") or "", "Labels": config.get("labels") or {},
                    "StopSignal": config.get("stop_signal") or "", "StopTimeout": config.get("stop_timeout")},
         "NetworkSettings": {"IPAddress": network["ip_address"], "Gateway": network["gateway"],
                             "IPPrefixLen": network["prefix_len"] if network["ip_address"] else 0,
-                            "MacAddress": network["mac_address"], "Ports": _ports(network["ports"])},
+                            "MacAddress": network["mac_address"], "Ports": _ports(network["ports"]),
+                            "Networks": {name: {"IPAddress": n["ip_address"], "Gateway": n["gateway"],
+                                                "IPPrefixLen": n["prefix_len"], "GlobalIPv6Address": n["ipv6_address"],
+                                                "MacAddress": n["mac_address"], "Aliases": n["aliases"]}
+                                         for name, n in (network.get("networks") or {}).items()}},
     }
 
 

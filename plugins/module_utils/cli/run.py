@@ -32,7 +32,16 @@ def register(add):
                          help="a bind mount (absolute SOURCE) or a named volume")
         cmd.add_argument("--tmpfs", action="append", default=[], metavar="TARGET", help="mount a tmpfs")
         cmd.add_argument("-l", "--label", action="append", default=[], metavar="KEY=VALUE")
-        cmd.add_argument("--network", "--net", choices=("bridge", "host", "none", "default"))
+        cmd.add_argument("--network", "--net", action="append", default=[], metavar="NETWORK",
+                         help="bridge (default), host, none, container:NAME, or a network's name (repeatable)")
+        cmd.add_argument("--network-alias", action="append", default=[], metavar="ALIAS",
+                         help="another name of the container on its (first) network")
+        cmd.add_argument("--ip", help="its IPv4 address on its (first) network")
+        cmd.add_argument("--dns", action="append", default=[], metavar="IP", help="a DNS server")
+        cmd.add_argument("--dns-search", action="append", default=[], metavar="DOMAIN", help="a DNS search domain")
+        cmd.add_argument("--dns-option", action="append", default=[], metavar="OPTION", help="a resolv.conf option")
+        cmd.add_argument("--add-host", action="append", default=[], metavar="HOST:IP", help="a line of /etc/hosts")
+        cmd.add_argument("--domainname", help="the container's NIS domain name")
         cmd.add_argument("-m", "--memory", help="memory limit, e.g. 512m")
         cmd.add_argument("--cpus", type=float, help="number of CPUs")
         cmd.add_argument("--pids-limit", type=int, help="process limit (-1 for none)")
@@ -69,16 +78,34 @@ def container_params(args):
     params = {"command": args.command or None, "user": args.user, "working_dir": args.workdir, "hostname": args.hostname,
               "memory": args.memory, "cpus": args.cpus, "pids_limit": args.pids_limit, "restart_policy": args.restart,
               "stop_signal": args.stop_signal, "stop_timeout": args.stop_timeout,
-              "network_mode": "bridge" if args.network == "default" else args.network,
+              "dns": args.dns or None, "dns_search": args.dns_search or None, "dns_options": args.dns_option or None,
+              "etc_hosts": args.add_host or None, "domainname": args.domainname,
               "read_only": True if args.read_only else None,
               "privileged": True if args.privileged else None,
               "env": {k: v for k, v in env.items() if v is not None} or None,
               "labels": {k: v or "" for k, v in key_values(args.label, "label", True).items()} or None,
               "published_ports": args.publish or None,
               "mounts": [_mount(v) for v in args.volume] + [_mount(t, tmpfs=True) for t in args.tmpfs] or None}
+    params.update(_network_params(args))
     if args.entrypoint is not None:
         params["entrypoint"] = [args.entrypoint] if args.entrypoint else []
     return params
+
+
+def _network_params(args):
+    """--network (a mode, or networks by name), --network-alias and --ip for the first network."""
+    modes = [n for n in args.network if n in ("bridge", "default", "host", "none") or n.startswith("container:")]
+    named = [n for n in args.network if n not in modes]
+    if modes and (named or len(modes) > 1):
+        raise CliError("conflicting options: --network %s cannot be combined with other networks"
+                       % modes[0], SETUP_FAILED)
+    if (args.network_alias or args.ip) and not named:
+        raise CliError("--network-alias and --ip need a user-defined network (--network NAME)", SETUP_FAILED)
+    if not named:
+        return {"network_mode": modes[0] if modes else None}
+    networks = [{"name": n} for n in named]
+    networks[0].update(aliases=args.network_alias, ipv4_address=args.ip)
+    return {"networks": networks}
 
 
 def _ensure_image(ctx, images, args):

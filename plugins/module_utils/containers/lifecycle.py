@@ -24,7 +24,6 @@ from ..oci import timestamps
 from ..runtime import overlay
 from ..runtime import bundle, hardening
 from ..runtime import monitor as _monitor
-from ..runtime import portproxy as _portproxy
 from ..runtime.oci import Runtime
 from ..store.containers import ContainerStore, check_name
 
@@ -69,9 +68,10 @@ class Containers:
                       "created": timestamps.now()}
             self.records.put(record)
         try:
-            record["network"], netns = network_plan.plan(self.store.root, container_id, options)
+            record["network"], netns = network_plan.plan(self.store.root, container_id, name, options, self.records)
             record["ports"] = network_plan.publish_plan(options.get("published_ports") or [])
             self.records.put(record)
+            network_plan.write_placeholders(directory)
             self.ensure_mounted(record)
             rootfs = os.path.join(directory, "rootfs")
             hostname = options.get("hostname") or container_id[:12]
@@ -79,11 +79,16 @@ class Containers:
             inroot.make_dir(rootfs, merged["working_dir"], "working_dir")
             record["stop_signal"] = merged["stop_signal"]
             self.records.put(record)
+            mounts = [self._mount_spec(m) for m in options.get("mounts") or []]
+            mounts += [self._mount_spec(m) for m in network_plan.etc_mounts(record, directory, self.records)]
             spec_options = dict(options, cgroups_path="%s/%s" % (self.cgroup_parent, container_id),
-                                hostname=hostname, network_namespace=netns,
-                                mounts=[self._mount_spec(m) for m in options.get("mounts") or []])
+                                hostname=hostname, network_namespace=netns, mounts=mounts)
             spec = bundle.make_spec(config, spec_options, rootfs)
             spec["root"]["path"] = "rootfs"
+            if options.get("domainname"):
+                spec["domainname"] = options["domainname"]
+                # runc before 1.2 ignores "domainname"; the UTS namespace's sysctl is the same thing
+                spec["linux"].setdefault("sysctl", {})["kernel.domainname"] = options["domainname"]
             atomic_write_json(os.path.join(directory, "config.json"), spec)
             atomic_write_json(os.path.join(directory, "state.json"), {"status": "created"})
         except BaseException:
@@ -119,7 +124,7 @@ class Containers:
         rootfs = self.records.path(record["id"], "rootfs")
         if _linux.is_mountpoint(rootfs):
             overlay.unmount(rootfs)
-        network_plan.release(self.store.root, record)
+        network_plan.release(record)
         remove_tree(self.records.path(record["id"]))
 
     # ------------------------------------------------------------------ state
@@ -143,9 +148,8 @@ class Containers:
             raise InvalidState("container %s is already running" % record["name"], name=record["name"])
         network_plan.check_ports_free(record.get("ports") or [])
         self.ensure_mounted(record)
-        network_plan.attach(self.store.root, record)
-        self._install("portproxy.py", _portproxy)
         directory = self.records.path(record["id"])
+        network_plan.attach(self.store.root, record, directory)
         stop_file = os.path.join(directory, _monitor.STOP_REQUEST)
         if os.path.exists(stop_file):
             os.unlink(stop_file)
@@ -185,6 +189,7 @@ class Containers:
         """SIGTERM (or the image's stop signal), wait, then SIGKILL, as docker stop does."""
         status = self.status(record)
         if status not in ("running", "paused", "restarting"):
+            network_plan.detach(record)  # one that ended on its own still holds its addresses
             return False
         atomic_write(self.records.path(record["id"], _monitor.STOP_REQUEST), b"")
         if status == "restarting" and self._wait_exited(record, 15):

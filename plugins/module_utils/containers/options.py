@@ -6,11 +6,13 @@ merging the image's defaults)."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import shlex
 
 from .._errors import InvalidSpec
-from ..network.ports import parse_ports
+from ..networks.ports import parse_ports
+from ..networks import definitions, etcfiles
 from ..runtime import bundle
 
 NETWORK_MODES = ("bridge", "host", "none")
@@ -94,18 +96,111 @@ def _ports(value):
     return sorted(out, key=lambda e: (e["container_port"], e["proto"], e["host_ip"], e["host_port"]))
 
 
+def _network_mode(value):
+    """bridge (or default), host, none, container:<name>, or a network's name (as Docker's)."""
+    if not isinstance(value, str) or not value:
+        raise InvalidSpec("network_mode must be a string, not %r" % (value,))
+    if value in NETWORK_MODES:
+        return value
+    if value == "default":
+        return "bridge"
+    if value.startswith("container:"):
+        other = value.split(":", 1)[1]
+        if not _VOLUME_NAME.match(other) and not re.match(r"^[0-9a-f]{1,64}$", other):
+            raise InvalidSpec("network_mode %r: expected container:<name or id>" % (value,))
+        return value
+    definitions.canonical_name(value)
+    return "bridge"  # a network's name: the networks option carries it (normalize)
+
+
+def _networks(value):
+    if not isinstance(value, (list, tuple)):
+        raise InvalidSpec("networks must be a list of {name, aliases, ipv4_address, ipv6_address}, not %r" % (value,))
+    out, seen = [], set()
+    for item in value:
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict) or not item.get("name"):
+            raise InvalidSpec("a network must be a dict with a name, not %r" % (item,))
+        name = definitions.canonical_name(item["name"])
+        if name in seen:
+            raise InvalidSpec("network %s is listed twice" % name)
+        seen.add(name)
+        aliases = item.get("aliases") or []
+        if not isinstance(aliases, (list, tuple)) or not all(etcfiles.valid_hostname(a) for a in aliases):
+            raise InvalidSpec("aliases of network %s must be host names, not %r" % (name, aliases))
+        entry = {"name": name, "aliases": sorted(set(aliases)), "ipv4_address": None, "ipv6_address": None}
+        for key, version in (("ipv4_address", 4), ("ipv6_address", 6)):
+            if item.get(key):
+                entry[key] = _address(item[key], version, "%s of network %s" % (key, name))
+        out.append(entry)
+    return out
+
+
+def _address(text, version, what):
+    try:
+        address = ipaddress.ip_address(str(text))
+    except ValueError as exc:
+        raise InvalidSpec("bad %s %r: %s" % (what, text, exc)) from exc
+    if address.version != version:
+        raise InvalidSpec("bad %s %r: not an IPv%d address" % (what, text, version))
+    return str(address)
+
+
+def _address_ok(text):
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _strings(what, check=None):
+    def normal(value):
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
+            raise InvalidSpec("%s must be a list of strings, not %r" % (what, value))
+        for item in value:
+            if check and not check(item):
+                raise InvalidSpec("bad %s entry %r" % (what, item))
+        return list(value)
+    return normal
+
+
+def _etc_hosts(value):
+    """{name: address} (community.docker's form) or ["name:address"] (docker run --add-host)."""
+    if isinstance(value, (list, tuple)):
+        pairs = {}
+        for item in value:
+            name, sep, address = str(item).partition(":")
+            if not sep:
+                raise InvalidSpec("etc_hosts entry %r: expected name:address" % (item,))
+            pairs[name] = address
+        value = pairs
+    if not isinstance(value, dict):
+        raise InvalidSpec("etc_hosts must map host names to addresses, not %r" % (value,))
+    out = {}
+    for name, address in value.items():
+        if not etcfiles.valid_hostname(str(name)):
+            raise InvalidSpec("etc_hosts: bad host name %r" % (name,))
+        try:
+            out[str(name)] = str(ipaddress.ip_address(str(address)))
+        except ValueError as exc:
+            raise InvalidSpec("etc_hosts: bad address %r for %s" % (address, name)) from exc
+    return out
+
+
+def _host_name(what):
+    def check(value):
+        if not etcfiles.valid_hostname(value) or len(value) > 64:
+            raise InvalidSpec("bad %s %r: letters, digits, - and dots, up to 64 characters" % (what, value))
+        return value
+    return check
+
+
 def _restart(value):
     if not isinstance(value, str) or not _RESTART.match(value):
         raise InvalidSpec("restart_policy must be no, always, unless-stopped or on-failure[:N], not %r" % (value,))
     return value
-
-
-def _choice(choices, what):
-    def check(value):
-        if value not in choices:
-            raise InvalidSpec("%s must be one of %s, not %r" % (what, ", ".join(choices), value))
-        return value
-    return check
 
 
 def _cpus(value):
@@ -140,11 +235,17 @@ NORMALIZERS = {
     "env": _env,
     "user": _text("user"),
     "working_dir": _text("working_dir"),
-    "hostname": _text("hostname"),
+    "hostname": _host_name("hostname"),
     "labels": _labels,
     "mounts": lambda v: [_mount(m) for m in v] if isinstance(v, list) else _mount(v),
     "published_ports": _ports,
-    "network_mode": _choice(NETWORK_MODES, "network_mode"),
+    "network_mode": _network_mode,
+    "networks": _networks,
+    "dns": _strings("dns", _address_ok),
+    "dns_search": _strings("dns_search", etcfiles.valid_hostname),
+    "dns_options": _strings("dns_options"),
+    "etc_hosts": _etc_hosts,
+    "domainname": _host_name("domainname"),
     "memory": parse_size,
     "cpus": _cpus,
     "pids_limit": _non_negative("pids_limit"),
@@ -164,6 +265,15 @@ def normalize(params):
     for key, check in NORMALIZERS.items():
         if params.get(key) is not None:
             options[key] = check(params[key])
+    mode = params.get("network_mode")
+    if mode and mode not in NETWORK_MODES + ("default",) and not mode.startswith("container:"):
+        # Docker's network_mode=<network>: that network first
+        named = definitions.canonical_name(mode)
+        listed = options.get("networks") or []
+        if not any(n["name"] == named for n in listed):
+            options["networks"] = _networks([{"name": named}]) + listed
+    if options.get("networks") and options.get("network_mode", "bridge") != "bridge":
+        raise InvalidSpec("networks need network_mode bridge (or a network's name), not %s" % options["network_mode"])
     if options.get("published_ports") and options.get("network_mode", "bridge") != "bridge":
         raise InvalidSpec("published_ports need network_mode bridge, not %s" % options["network_mode"])
     return options

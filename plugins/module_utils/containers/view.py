@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from ..fs.atomic import read_json
-from ..network import bridge
+from . import network_plan
 from ..runtime import cgroups
 
 
@@ -39,12 +39,17 @@ def view(containers, record):
             "user": options.get("user", ""),
             "working_dir": process.get("cwd"),
             "hostname": spec.get("hostname"),
+            "domainname": spec.get("domainname", ""),
             "labels": record.get("labels", {}),
             "stop_signal": options.get("stop_signal"),
             "stop_timeout": options.get("stop_timeout"),
         },
         "host_config": {
-            "network_mode": (record.get("network") or {}).get("mode", "bridge"),
+            "network_mode": _mode(record),
+            "dns": options.get("dns", []),
+            "dns_search": options.get("dns_search", []),
+            "dns_options": options.get("dns_options", []),
+            "extra_hosts": ["%s:%s" % kv for kv in sorted((options.get("etc_hosts") or {}).items())],
             "restart_policy": record.get("restart_policy", "no"),
             "memory": options.get("memory", 0),
             "cpus": options.get("cpus", 0),
@@ -62,23 +67,36 @@ def view(containers, record):
 
 
 def _network(record, status):
+    """Docker's NetworkSettings: the first network's address at the top, every network below."""
     network = record.get("network") or {}
     ports = {}
     for entry in record.get("ports") or []:
         ports.setdefault("%d/%s" % (entry["container_port"], entry["proto"]), []).append(
             {"host_ip": entry["host_ip"] or "0.0.0.0", "host_port": str(entry["host_port"])})
-    live = status in ("running", "paused") and network.get("mode") == "bridge"
-    return {"mode": network.get("mode", "bridge"), "ip_address": network.get("ip", "") if live else "",
-            "gateway": network.get("gateway", "") if live else "", "prefix_len": network.get("prefix", 0),
-            "mac_address": _mac(network) if live else "", "ports": ports}
+    live = {}
+    if status in ("running", "paused"):
+        try:
+            live = network_plan.live(record)
+        except Exception:  # pylint: disable=broad-except  # a fact for display only
+            live = {}
+    names = [n["name"] for n in network.get("networks") or (
+        network_plan.default_networks() if network.get("mode", "bridge") == "bridge" else [])]
+    first = live.get(names[0]) if names else None
+    first = first or {}
+    return {"mode": network.get("mode", "bridge"), "ip_address": first.get("ip_address", ""),
+            "gateway": first.get("gateway", ""), "prefix_len": first.get("prefix_len", 0),
+            "ipv6_address": first.get("ipv6_address", ""), "mac_address": first.get("mac_address", ""),
+            "networks": {name: live.get(name) or {"ip_address": "", "ipv6_address": "", "gateway": "",
+                                                  "prefix_len": 0, "mac_address": "", "aliases": []}
+                         for name in names},
+            "ports": ports}
 
 
-def _mac(network):
-    try:
-        found = bridge.inspect(network["netns"])
-    except Exception:  # pylint: disable=broad-except  # a fact for display only
-        return ""
-    return (found or {}).get("mac") or ""
+def _mode(record):
+    network = record.get("network") or {}
+    if network.get("mode") == "container":
+        return "container:" + network["container"]
+    return network.get("mode", "bridge")
 
 
 def _resources(containers, record, status):

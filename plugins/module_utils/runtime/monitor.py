@@ -2,8 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The per-container monitor (like conmon): a detached process that runs the container with
 the OCI runtime, keeps its output as JSON lines with timestamps, records its exit code and
-time, applies the restart policy, and serves the published ports (``portproxy.py``, copied
-next to it).
+time and applies the restart policy. (Published ports are the kernel's: netavark's DNAT.)
 
 It must outlive the Ansible module that started it and the module's deleted temp files, so
 this file is stdlib-only and self-contained: the engine copies it into the store
@@ -93,13 +92,6 @@ def read_json(path, default=None):
             return json.load(f)
     except (OSError, ValueError):
         return default
-
-
-def proxy_mappings(record):
-    """Host address -> container address for each published port of the record."""
-    network = record.get("network") or {}
-    return [{"host_ip": p["host_ip"], "host_port": p["host_port"], "container_ip": network.get("ip"),
-             "container_port": p["container_port"], "proto": p["proto"]} for p in record.get("ports") or []]
 
 
 def should_restart(policy, exit_code, restarts, stop_requested):
@@ -209,29 +201,10 @@ class Monitor:
             log.write(stream, piece)
         return rest
 
-    def publish(self):
-        """Listen on the published ports before the first run, as docker-proxy does."""
-        mappings = proxy_mappings(self.config)
-        if not mappings:
-            return None
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        import portproxy  # pylint: disable=import-error,import-outside-toplevel
-        proxy = portproxy.Proxy(mappings)
-        proxy.bind()
-        proxy.start()
-        return proxy
-
     def loop(self):
-        try:
-            proxy = self.publish()
-        except OSError as exc:
-            self.report("error %s" % exc)
-            return
         try:
             self.run_until_done()
         finally:
-            if proxy:
-                proxy.close()
             self.update_state(monitor_pid=None)
 
     def run_until_done(self):

@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from ansible_collections.strata.containers.plugins.module_utils._errors import ContainerError, InvalidSpec
-from ansible_collections.strata.containers.plugins.module_utils.network.ports import (
+from ansible_collections.strata.containers.plugins.module_utils.networks.ports import (
     PortMapping, check_free, parse_ports)
 
 
