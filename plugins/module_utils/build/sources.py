@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
-import glob
 import hashlib
 import os
 import posixpath
@@ -83,8 +82,10 @@ class Sources:
             raise BuildError("line %d: %s %s: forbidden path outside the build context"
                              % (instruction.line, instruction.keyword, source))
         pattern = os.path.join(self.context, rel)
-        found = sorted(glob.glob(pattern)) if any(c in rel for c in _MAGIC) else (
-            [pattern] if os.path.lexists(pattern) else [])
+        # A pattern is matched inside the context (links resolved there, as for --from), so no
+        # directory outside it is ever listed; _inside still refuses a match that leads out.
+        found = [os.path.join(self.context, m) for m in _glob_in(self.context, rel, "COPY source")] \
+            if any(c in rel for c in _MAGIC) else ([pattern] if os.path.lexists(pattern) else [])
         found = [p for p in found if not self._excluded(p) and self._inside(p, instruction)]
         if not found:
             raise BuildError("line %d: %s failed: file not found in build context or excluded by .dockerignore: %s"
@@ -152,7 +153,7 @@ def _globbed(root, paths):
     return found
 
 
-def _glob_in(root, pattern):
+def _glob_in(root, pattern, what="COPY --from source"):
     """The in-root paths that ``pattern`` matches (as Go's filepath.Glob: ``*`` matches dot
     names too). Each directory is listed only after its symlinks were resolved inside ``root``:
     a link to an absolute path names the stage's directory, never the host's."""
@@ -164,17 +165,17 @@ def _glob_in(root, pattern):
         found = []
         for match in matches:
             try:
-                names = os.listdir(os.path.join(root, inroot.resolve(root, match, "COPY --from source")))
+                names = os.listdir(os.path.join(root, inroot.resolve(root, match, what)))
             except (InvalidSpec, OSError):
                 continue
             found.extend(posixpath.join(match, n) for n in sorted(fnmatch.filter(names, part)))
         matches = found
-    return [m for m in matches if _exists_in(root, m)]
+    return [m for m in matches if _exists_in(root, m, what)]
 
 
-def _exists_in(root, path):
+def _exists_in(root, path, what):
     try:
-        parent = inroot.resolve(root, posixpath.dirname(path), "COPY --from source")
+        parent = inroot.resolve(root, posixpath.dirname(path), what)
     except InvalidSpec:
         return False
     return os.path.lexists(os.path.join(root, parent, posixpath.basename(path)))

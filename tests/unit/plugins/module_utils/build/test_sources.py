@@ -6,11 +6,13 @@ and ``COPY --from`` globs matched inside the stage's root."""
 from __future__ import annotations
 
 import os
+import types
 
 import pytest
 
 from ansible_collections.strata.containers.plugins.module_utils._errors import BuildError
 from ansible_collections.strata.containers.plugins.module_utils.build import sources
+from ansible_collections.strata.containers.plugins.module_utils.build.dockerignore import DockerIgnore
 
 
 @pytest.mark.parametrize("path, root, inside", [
@@ -48,3 +50,23 @@ def test_from_glob_without_a_match_in_the_stage_is_not_found(stage):
     os.symlink("/nowhere", os.path.join(root, "data"))
     with pytest.raises(BuildError, match="not found in the stage"):
         sources._globbed(root, ["/data/*"])  # pylint: disable=protected-access
+
+
+def test_a_context_glob_never_lists_a_host_directory_a_symlink_leads_to(tmp_path, monkeypatch):
+    """A pattern under a context symlink to a host directory: the host directory is never
+    listed (its names would reach the build), and nothing outside is copied."""
+    host = tmp_path / "host-secrets"
+    host.mkdir()
+    (host / "id_rsa").write_text("secret")
+    context = tmp_path / "ctx"
+    context.mkdir()
+    os.symlink(str(host), str(context / "d"))
+    listed = []
+    real_listdir, real_scandir = os.listdir, os.scandir
+    monkeypatch.setattr(os, "listdir", lambda p=".": listed.append(os.path.realpath(p)) or real_listdir(p))
+    monkeypatch.setattr(os, "scandir", lambda p=".": listed.append(os.path.realpath(p)) or real_scandir(p))
+    found = sources.Sources(str(context), DockerIgnore([]))
+    instruction = types.SimpleNamespace(line=3, keyword="COPY")
+    with pytest.raises(BuildError):
+        found._match("d/*", instruction)  # pylint: disable=protected-access
+    assert str(host) not in listed
