@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: ansible-test sanity on a copy of the collection, then pytest
 # (unit tests, the test rig's self-test, integration tests against a real registry).
-# Expects tests/setup.sh to have run. Extra arguments go to pytest.
+# Expects tests/setup.sh to have run. With no arguments pytest runs all of tests/; arguments
+# replace that (paths, -k, ...). SKIP_SANITY=1 skips sanity, SANITY_ONLY=1 runs only sanity.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${STRATA_VENV:-$here/.venv}
@@ -30,10 +31,12 @@ PY
   fi
   grep -E '^(Running|ERROR|WARNING)' "$work/sanity.log" | tail -5 >&2 || true
 fi
+[ -z "${SANITY_ONLY:-}" ] || exit 0
 
 echo "== pytest" >&2
 # Tests import the collection as ansible_collections.strata.containers and run playbooks with it.
 export ANSIBLE_COLLECTIONS_PATH="$work"
 export PYTHONPATH="$work${PYTHONPATH:+:$PYTHONPATH}"
 cd "$coll"
-python -m pytest -p no:cacheprovider tests "$@"
+[ $# -gt 0 ] || set -- tests
+python -m pytest -p no:cacheprovider "$@"
