@@ -39,4 +39,4 @@ export ANSIBLE_COLLECTIONS_PATH="$work"
 export PYTHONPATH="$work${PYTHONPATH:+:$PYTHONPATH}"
 cd "$coll"
 [ $# -gt 0 ] || set -- tests
-python -m pytest -p no:cacheprovider "$@"
+python -m pytest -p no:cacheprovider --durations=30 "$@"

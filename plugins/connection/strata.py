@@ -19,8 +19,12 @@ description:
     its mounts (bind mounts and volumes included), are owned by the user the commands run as,
     and a read-only root filesystem stays read-only. Nothing is written through the container's
     root directory on the host.
-  - The controller is the container host. The engine runs in-process on the controller; the
-    target needs C(/bin/sh) and C(cat) (busybox will do) and, for modules, Python.
+  - Either the controller is the container host (the engine runs in-process on the controller),
+    or I(container_host) names the host over SSH, as the P(strata.containers.strata#inventory)
+    inventory plugin sets it. Then the collection's engine is copied there once as a zip (under the SSH user's
+    C(~/.ansible/strata/), named by its content hash) and each command runs through it, with
+    the host's Python (which needs the engine's packages, as M(strata.containers.container) does).
+  - The target needs C(/bin/sh) and C(cat) (busybox will do) and, for modules, Python.
 author:
   - strata.containers developers (@strata)
 extends_documentation_fragment:
@@ -55,6 +59,20 @@ options:
       - name: ANSIBLE_STRATA_RUNTIME
     vars:
       - name: ansible_strata_runtime
+  container_host:
+    description:
+      - The container host, when it is not the controller, reached over SSH (one shared master
+        connection). A dict with C(address) (required) and optionally C(port), C(user),
+        C(private_key_file), C(ssh_args) (extra C(ssh) arguments, one string), C(python) (on the
+        host; default C(python3)), C(become) (run the engine with C(sudo -n)), C(agent_dir) (where
+        the engine's zip goes, relative to the SSH user's home; default C(.ansible/strata)),
+        C(control_path_dir) (default C(~/.ansible/cp)).
+      - I(root) and I(runtime) apply on that host.
+      - An exit status of 255 is taken as an unreachable host, as Ansible's C(ssh) connection does.
+    type: dict
+    vars:
+      - name: ansible_strata_container_host
+    version_added: 0.3.0
   remote_user:
     description:
       - C(user[:group]) to run commands as inside the container, by name (looked up in the
@@ -67,8 +85,8 @@ options:
     keyword:
       - name: remote_user
 notes:
-  - The controller must run as root on the container host, with the collection's engine; the
-    container must be running (a stopped or missing container makes the host unreachable).
+  - Without I(container_host), the controller must run as root on the container host; with it,
+    the SSH user must be root there or I(container_host.become) set. The container must be running (a stopped or missing container makes the host unreachable).
   - Privilege escalation that asks for a password is not supported (no terminal is allocated);
     the commands run as root by default anyway.
 seealso:
@@ -87,6 +105,14 @@ EXAMPLES = r'''
 #         ansible_python_interpreter: /usr/bin/python3
 #
 # or ad hoc: ansible -i web, -c strata.containers.strata -m ansible.builtin.setup all
+#
+# A container on another host, over SSH (the strata.containers.strata inventory plugin
+# writes these for every container it finds):
+#
+#       web@node1:
+#         ansible_connection: strata.containers.strata
+#         ansible_strata_container: web
+#         ansible_strata_container_host: {address: node1.example.com, user: root}
 
 - name: Configure the container web
   hosts: web
@@ -98,9 +124,7 @@ EXAMPLES = r'''
         mode: "0644"
 '''
 
-import json
 import os
-import re
 import subprocess
 import tempfile
 
@@ -110,20 +134,18 @@ from ansible.plugins.connection import ConnectionBase
 from ansible.utils.display import Display
 
 from ansible_collections.strata.containers.plugins.module_utils._errors import EngineError
+from ansible_collections.strata.containers.plugins.module_utils.containers import attach
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
-from ansible_collections.strata.containers.plugins.module_utils.runtime import bundle
-from ansible_collections.strata.containers.plugins.module_utils.fs.atomic import read_json
+from ansible_collections.strata.containers.plugins.plugin_utils.container_host import ContainerHost
 
 display = Display()
 
 SHELL = "/bin/sh"
-# the last line runc prints when it, rather than the command, failed (the command's stderr is
-# the same stream, so only runc's own log format counts)
-RUNTIME_FAILURE = re.compile(br'^time="[^"]*" level=(?:error|fatal) msg=')
 
 
 class Connection(ConnectionBase):
-    """Tasks in a running container of a strata store, exec'd by the OCI runtime."""
+    """Tasks in a running container of a strata store, exec'd by the OCI runtime, on the
+    controller or on a container host over SSH."""
 
     transport = "strata.containers.strata"
     has_pipelining = True
@@ -134,6 +156,7 @@ class Connection(ConnectionBase):
         self.service = None
         self.record = None
         self.container = None
+        self.host = None
 
     # ------------------------------------------------------------------ connect
     def _connect(self):
@@ -141,6 +164,19 @@ class Connection(ConnectionBase):
             return self
         self.container = self.get_option("container") or self._play_context.remote_addr
         root = self.get_option("root")
+        settings = self.get_option("container_host")
+        if settings:
+            self.host = ContainerHost(dict(settings, root=root, runtime=self.get_option("runtime")))
+            self.host.ensure_agent()
+            where = "%s ON %s" % (root, self.host.address)
+        else:
+            self._connect_local(root)
+            where = root
+        display.vvv("ESTABLISH STRATA CONNECTION TO CONTAINER %s IN %s" % (self.container, where), host=self.container)
+        self._connected = True
+        return self
+
+    def _connect_local(self, root):
         try:
             self.service = Engine(root, read_only=True, runtime=self.get_option("runtime")).containers
             self.record = self.service.find(self.container)
@@ -151,10 +187,6 @@ class Connection(ConnectionBase):
             raise AnsibleConnectionFailure("cannot reach container %s in %s: %s" % (self.container, root, exc)) from exc
         if status != "running":
             raise AnsibleConnectionFailure("container %s is %s, not running" % (self.container, status))
-        display.vvv("ESTABLISH STRATA CONNECTION TO CONTAINER %s (%s) IN %s"
-                    % (self.record["name"], self.record["id"][:12], root), host=self.container)
-        self._connected = True
-        return self
 
     def reset(self):
         self.close()
@@ -162,41 +194,34 @@ class Connection(ConnectionBase):
     def close(self):
         self.service = None
         self.record = None
+        self.host = None
         self._connected = False
 
     # ------------------------------------------------------------------ running
-    def _process(self, argv):
-        """The container's own process spec with ``argv`` (and the remote user, if any)."""
-        spec = read_json(self.service.containers.records.path(self.record["id"], "config.json"))
-        process = dict(spec["process"], args=list(argv), terminal=False)
-        user = self.get_option("remote_user")
-        if user:
-            try:
-                uid, gid, groups = bundle.parse_user(user, self.service.containers.records.path(self.record["id"], "rootfs"))
-            except EngineError as exc:
-                raise AnsibleConnectionFailure("container %s: %s" % (self.container, exc)) from exc
-            process["user"] = {"uid": uid, "gid": gid, "additionalGids": groups}
-        return process
-
     def _run(self, argv, in_data=None, stdin=None, stdout=None):
         """Run ``argv`` in the container: (rc, stdout bytes, stderr bytes). ``stdin`` and
         ``stdout`` may be open files, handed to the process as they are (the runtime passes its
         own standard streams through when there is no terminal)."""
+        user = self.get_option("remote_user") or ""
+        if self.host is not None:
+            rc, out, err = self.host.agent(["exec", self.container, user, "--"] + list(argv),
+                                           in_data=in_data, stdin=stdin, stdout=stdout)
+            if rc != 0 and attach.runtime_failed(err):
+                raise AnsibleConnectionFailure("cannot exec in container %s on %s: %s"
+                                               % (self.container, self.host.address, to_text(err.strip().splitlines()[-1])))
+            return rc, out, err
         containers = self.service.containers
-        with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="exec-",
-                                         dir=containers.records.path(self.record["id"])) as handle:
-            json.dump(self._process(argv), handle)
-            handle.flush()
-            command = containers.runtime.exec_argv(self.record["id"], handle.name)
-            if in_data is not None:
-                stdin = subprocess.PIPE
-            try:
-                proc = subprocess.Popen(command, stdin=stdin if stdin is not None else subprocess.DEVNULL,
+        try:
+            with attach.exec_argv(containers, self.record, argv, user or None) as command:
+                proc = subprocess.Popen(command, stdin=subprocess.PIPE if in_data is not None else
+                                        (stdin if stdin is not None else subprocess.DEVNULL),
                                         stdout=stdout if stdout is not None else subprocess.PIPE,
                                         stderr=subprocess.PIPE)
-            except OSError as exc:
-                raise AnsibleConnectionFailure("cannot run %s: %s" % (command[0], to_native(exc))) from exc
-            out, err = proc.communicate(in_data)
+                out, err = proc.communicate(in_data)
+        except EngineError as exc:
+            raise AnsibleConnectionFailure("container %s: %s" % (self.container, exc)) from exc
+        except OSError as exc:
+            raise AnsibleConnectionFailure("cannot run the OCI runtime: %s" % to_native(exc)) from exc
         if proc.returncode != 0:
             self._check_failure(err)
         return proc.returncode, out or b"", err
@@ -211,10 +236,9 @@ class Connection(ConnectionBase):
         if status != "running":
             self.close()
             raise AnsibleConnectionFailure("container %s is %s, not running" % (self.container, status))
-        lines = err.strip().splitlines()
-        if lines and RUNTIME_FAILURE.match(lines[-1]):
+        if attach.runtime_failed(err):
             raise AnsibleConnectionFailure("cannot exec in container %s: %s"
-                                           % (self.container, to_text(lines[-1], errors="surrogate_or_replace")))
+                                           % (self.container, to_text(err.strip().splitlines()[-1], errors="surrogate_or_replace")))
 
     def exec_command(self, cmd, in_data=None, sudoable=True):
         super().exec_command(cmd, in_data=in_data, sudoable=sudoable)
