@@ -236,8 +236,19 @@ def _global_addresses(root, name, version):
     return [word.split("/")[0] for line in out.splitlines() for word in line.split()[3:4]]
 
 
+@pytest.fixture
+def ipv6_forwarding():
+    """netavark turns IPv6 forwarding on for an IPv6 network (as for podman's): put it back."""
+    path = "/proc/sys/net/ipv6/conf/all/forwarding"
+    with open(path) as handle:
+        before = handle.read()
+    yield
+    with open(path, "w") as handle:
+        handle.write(before)
+
+
 def test_ipv6_network_gives_an_address_from_its_subnet_and_others_reach_it_by_name(
-        registry, container_root, networks):
+        ipv6_forwarding, registry, container_root, networks):  # pylint: disable=unused-argument
     busybox = registry.images["busybox"]
     subnet = ipaddress.ip_network("fd00:213:12::/64")
     net = networks(subnet="10.213.12.0/24", enable_ipv6=True, ipv6_subnet=str(subnet))
