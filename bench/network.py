@@ -108,18 +108,15 @@ def start_table(ref, strata, podman, root):
     pcold, pwarm = podman.network("podman cold"), podman.network("podman warm")
     strata.cli("run", "-d", "--name", "keeper", "--network", warm, ref, "sleep", "100000")
     podman("run", "-d", "--runtime", "runc", "--name", "keeper", "--network", pwarm, ref, "sleep", "100000")
-    penv = podman.own_env
+    penv, senv = podman.own_env, {"PYTHONPATH": strata.env["PYTHONPATH"]}
+    podman_run = podman.argv + ["run", "--rm", "--runtime", "runc", "--network"]
     return {
-        "strata, network just created": ([common.python(), strata.script, root, ref, cold, "bench"],
-                                         {"PYTHONPATH": strata.env["PYTHONPATH"]},
+        "strata, network just created": ([common.python(), strata.script, root, ref, cold, "bench"], senv,
                                          lambda: strata.network("strata cold")),
-        "podman run --rm --network (just created)": (podman.argv + ["run", "--rm", "--runtime", "runc", "--network",
-                                                                     pcold, ref, "true"], penv,
-                                                      lambda: podman.network("podman cold")),
-        "strata, network in use": ([common.python(), strata.script, root, ref, warm, "bench"],
-                                   {"PYTHONPATH": strata.env["PYTHONPATH"]}, None),
-        "podman run --rm --network (in use)": (podman.argv + ["run", "--rm", "--runtime", "runc", "--network", pwarm,
-                                                               ref, "true"], penv, None),
+        "podman run --rm --network (just created)": (podman_run + [pcold, ref, "true"], penv,
+                                                     lambda: podman.network("podman cold")),
+        "strata, network in use": ([common.python(), strata.script, root, ref, warm, "bench"], senv, None),
+        "podman run --rm --network (in use)": (podman_run + [pwarm, ref, "true"], penv, None),
     }
 
 
