@@ -12,7 +12,7 @@ description:
   - Runs a command inside a running container, in its namespaces and cgroup and with its
     confinement, and returns its exit status and output.
   - A command that exits with a non-zero status does not fail the task (its status is in I(rc)),
-    as with M(community.docker.docker_container_exec) and M(containers.podman.podman_container_exec),
+    as with C(community.docker.docker_container_exec) and C(containers.podman.podman_container_exec),
     unless I(fail_on_error=true).
   - Always reports C(changed=true). The command may change anything, and in check mode, where it
     does not run, nothing can tell what it would have done.
