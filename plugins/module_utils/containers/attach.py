@@ -13,22 +13,10 @@ import re
 import subprocess
 import tempfile
 
-from ..fs.atomic import read_json
-from ..runtime import bundle
 
 # The last line runc prints when it, rather than the command, failed (the command's stderr is
 # the same stream, so only runc's own log format counts).
 RUNTIME_FAILURE = re.compile(br'^time="[^"]*" level=(?:error|fatal) msg=')
-
-
-def process_spec(containers, record, argv, user=None):
-    """The container's own process with ``argv`` and, if given, another ``user[:group]``."""
-    spec = read_json(containers.records.path(record["id"], "config.json"))
-    process = dict(spec["process"], args=list(argv), terminal=False)
-    if user:
-        uid, gid, groups = bundle.parse_user(user, containers.records.path(record["id"], "rootfs"))
-        process["user"] = {"uid": uid, "gid": gid, "additionalGids": groups}
-    return process
 
 
 @contextlib.contextmanager
@@ -37,7 +25,7 @@ def exec_argv(containers, record, argv, user=None):
     in the container's directory until the block ends."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="exec-",
                                      dir=containers.records.path(record["id"])) as handle:
-        json.dump(process_spec(containers, record, argv, user), handle)
+        json.dump(containers.exec_process(record, argv, user=user), handle)
         handle.flush()
         yield containers.runtime.exec_argv(record["id"], handle.name)
 

@@ -274,7 +274,7 @@ class Containers:
         if detach and (tty or stdin is not None):
             raise InvalidSpec("a detached command has no terminal and no stdin: drop tty and stdin, or detach")
         self.check_exec(record, user=user, chdir=chdir)
-        process = self._exec_process(record, argv, env, user, chdir, tty)
+        process = self.exec_process(record, argv, env=env, user=user, chdir=chdir, tty=tty)
         with tempfile.NamedTemporaryFile("w", suffix=".json", dir=self.records.path(record["id"])) as handle:
             json.dump(process, handle)
             handle.flush()
@@ -301,7 +301,7 @@ class Containers:
                 raise InvalidSpec("chdir must be an absolute path, not %r" % chdir)
             inroot.working_dir(self.records.path(record["id"], "rootfs"), chdir, "chdir")
 
-    def _exec_process(self, record, argv, env, user, chdir, tty):
+    def exec_process(self, record, argv, *, env=None, user=None, chdir=None, tty=False):
         """The OCI process of an exec: the container's, with this call's changes."""
         spec = read_json(self.records.path(record["id"], "config.json"))
         process = dict(spec["process"], args=list(argv), terminal=bool(tty))
