@@ -13,13 +13,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 
 from . import dockerignore, parser
 from . import expand as _expand
 from . import staging, steps
 from .._errors import BuildError, DockerfileSyntaxError
 from ..images import writer as image_writer
+from ..networks import build_step
 from ..oci import timestamps
 from ..runtime import bundle
 from ..runtime.oci import Runtime, choose
@@ -193,7 +193,7 @@ class Builder:
         argv = list(instruction.args) if instruction.json_form else state.shell() + [instruction.args[0]]
         with self.store.work_dir("build-") as work:
             upper = steps.run(self.store, self.runtime, state, argv, env, work,
-                              "strata-build-" + secrets.token_hex(8), instruction.line, self.network)
+                              build_step.namespace_name(), instruction.line, self.network)
             return image_writer.layer_from_dir(self.store, upper, (state.chains or [None])[-1], work)
 
     def _copy(self, state, instruction, prepared, env):

@@ -6,14 +6,21 @@ NAT; no published port, no name), for the step only.
 
 The wiring is an endpoint of the host state like a container's, so its address is never
 handed out twice; it is marked with the building process, and reaped (torn down) by the
-next network change once that process is gone (a build killed mid-step).
+next network change once that process is gone (a build killed mid-step); a namespace made
+but never recorded (killed mid-setup) is removed by the next change too.
 """
 
 from __future__ import annotations
 
 import contextlib
+import secrets
 
 from . import endpoints, netavark
+
+
+def namespace_name():
+    """A fresh step ID, also the name of its namespace (reaped by that prefix when orphaned)."""
+    return netavark.BUILD_PREFIX + secrets.token_hex(8)
 
 
 @contextlib.contextmanager

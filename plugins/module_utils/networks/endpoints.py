@@ -52,6 +52,10 @@ def reap(state):
     for container_id, entry in list(state["members"].items()):
         if not _alive(entry, container_id):
             del state["members"][container_id]
+    try:
+        netavark.remove_orphan_build_namespaces({entry["netns"] for entry in state["endpoints"].values()})
+    except ContainerError:
+        pass  # best effort, as above
 
 
 def _describe(state, container_id):

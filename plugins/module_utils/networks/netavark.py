@@ -21,6 +21,7 @@ from . import host
 from .._errors import ContainerError
 
 NETNS_DIR = "/var/run/netns"
+BUILD_PREFIX = "strata-build-"  # a build RUN step's namespace (networks/build_step.py)
 _SEARCH = ("/usr/libexec/podman", "/usr/lib/podman", "/usr/local/libexec/podman", "/usr/local/lib/podman")
 TIMEOUT = 60
 
@@ -160,6 +161,19 @@ def remove_netns(netns_name):
         if exc.errno != errno.ENOENT:
             raise ContainerError("cannot remove network namespace %s: %s" % (netns_name, exc),
                                  netns=netns_name) from exc
+
+
+def remove_orphan_build_namespaces(recorded):
+    """Remove build-step namespaces that no endpoint records (their builder was killed between
+    making the namespace and recording it). Called under the host lock, where every live
+    step's namespace is recorded."""
+    try:
+        names = os.listdir(NETNS_DIR)
+    except FileNotFoundError:
+        return
+    for name in names:
+        if name.startswith(BUILD_PREFIX) and name not in recorded:
+            remove_netns(name)
 
 
 def mac_addresses(netns_name):

@@ -111,8 +111,13 @@ def test_etc_files_as_docker_writes_them(monkeypatch, tmp_path):
 
 
 def test_a_build_steps_endpoint_lives_as_long_as_its_process(tmp_path, monkeypatch):
-    torn = []
+    torn, removed = [], []
     monkeypatch.setattr(endpoints.netavark, "teardown", lambda netns, payload: torn.append(netns))
+    monkeypatch.setattr(endpoints.netavark, "remove_netns", removed.append)
+    monkeypatch.setattr(endpoints.netavark, "NETNS_DIR", str(tmp_path / "netns"))
+    for name in ("strata-build-live", "strata-build-orphan", "strata-0123456789ab"):
+        (tmp_path / "netns").mkdir(exist_ok=True)
+        (tmp_path / "netns" / name).write_text("")
     state = _state_with(str(tmp_path))
     me = endpoints.process_identity()
     assert me["pid"] == os.getpid() and me["start"] > 0
@@ -123,3 +128,6 @@ def test_a_build_steps_endpoint_lives_as_long_as_its_process(tmp_path, monkeypat
     endpoints.reap(state)
     assert list(state["endpoints"]) == ["strata-build-live"]  # a reused PID is not its process
     assert sorted(torn) == ["strata-build-dead", "strata-build-gone"]
+    # a step's namespace that no endpoint records (its builder killed mid-setup) goes too;
+    # a container's is not the sweep's business
+    assert removed == ["strata-build-orphan"]
