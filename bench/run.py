@@ -3,7 +3,7 @@
 run; rewrites docs/performance.md (tables, ratios, what bounds each figure) and
 docs/performance.png (a chart of the ratios).
 
-    python3 bench/run.py [--runs 5] [--ext4] [--only pull,start,build,archive,fleet]   (or: make bench)
+    python3 bench/run.py [--runs 5] [--ext4] [--only pull,start,build,archive,fleet,network]   (or: make bench)
 
 Run as root after tests/setup.sh. tmpfs by default: ext4 timings on these VMs drift from run
 to run (see the brief), so interleaved runs on tmpfs measure the tools, not the disk.
@@ -22,6 +22,7 @@ import archive
 import build
 import common
 import fleet
+import network
 import pull
 import start
 
@@ -70,6 +71,21 @@ on the same hosts. "first run" starts from empty stores; "second run" finds ever
 What bounds it: Ansible — SSH round trips and module transfer, about 1 s per task per host
 over 5 forks on these 2 cores; what the engine does (a 1-layer pull, a container start) is a
 small part."""),
+    "network": (network, 10, "Networks", """\
+Start: `run --rm busybox true` on a user-defined network (bench/network.py), "just created"
+(no container on it, so this start makes the bridge and the network's firewall chains and starts
+aardvark-dns, and the removal undoes them) and "in use" (a sleeping container keeps them up);
+both engines wire the namespace with netavark 1.4. Port: a busybox container on a user network
+publishes an echo server (`nc -ll -e cat`) and a source of zeros (`nc -ll -e dd`) on 127.0.0.1;
+the bench process is the client, through strata's DNAT, through the userspace proxy strata had
+before DNAT (runtime/portproxy.py from git, 74f2653^, run as its own process), through podman's
+`-p`, and straight at the container's address (no forwarding, the lower bound).
+
+What bounds it: start — what bounds the bridge start above, plus two `netavark` runs (setup,
+teardown: iptables calls, aardvark-dns started or reloaded) per container; "just created" adds
+the bridge and the network's chains. Port — on 127.0.0.1 the kernel path is DNAT in `OUTPUT`,
+masquerade and the veth; the proxy adds two socket copies and two thread wake-ups per
+direction, in Python."""),
 }
 
 

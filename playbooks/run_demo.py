@@ -20,7 +20,7 @@ WORK = "/var/tmp/strata-demo"
 
 
 def busybox_layer():
-    """A root filesystem tar: /bin/busybox from busybox-static, its applets as symlinks, a page."""
+    """A root filesystem tar: /bin/busybox from busybox-static, its applets as symlinks."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         for d in ("bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "tmp", "var", "var/www"):
@@ -34,8 +34,7 @@ def busybox_layer():
                 info = tarfile.TarInfo(path)
                 info.type, info.linkname = tarfile.SYMTYPE, "/bin/busybox"
                 tar.addfile(info)
-        for name, text in (("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"), ("etc/group", "root:x:0:\n"),
-                           ("var/www/index.html", "<h1>hello from strata.containers</h1>\n")):
+        for name, text in (("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"), ("etc/group", "root:x:0:\n")):
             data = text.encode()
             info = tarfile.TarInfo(name)
             info.size, info.mode = len(data), 0o644
@@ -48,7 +47,7 @@ def main():
     layout = os.path.join(WORK, "oci")
     oci_writer.write_image(layout, "busybox", [busybox_layer()],
                            config={"Cmd": ["sh"], "Env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]},
-                           history=["busybox-static, its applets as symlinks, a web page"])
+                           history=["busybox-static, its applets as symlinks"])
     collections = tempfile.mkdtemp(prefix="strata-demo-collections-")
     link = os.path.join(collections, "ansible_collections", "strata", "containers")
     os.makedirs(os.path.dirname(link))

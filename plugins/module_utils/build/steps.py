@@ -15,6 +15,7 @@ import time
 from .. import _linux
 from .._errors import BuildError, InvalidSpec, StepFailed
 from ..fs import inroot
+from ..networks import build_step
 from ..runtime import overlay
 from ..runtime import bundle
 from ..store import tempdirs
@@ -44,16 +45,17 @@ NETWORKS = ("default", "host", "none")
 def run(store, runtime, state, argv, env, work, step_id, line, network="default"):
     """RUN: ``argv`` in a container on the stage's layers, the stage's user and working
     directory. Returns the overlay upper dir. ``network`` is ``docker build --network``:
-    ``host`` shares the host's; ``default`` and ``none`` get a namespace of their own with
-    only a loopback (there is no NAT for a bridge yet), so the build host's 127.0.0.1 and
-    its other addresses are out of reach."""
+    ``host`` shares the host's; ``default`` gets a namespace of its own on the network
+    ``default`` (outbound NAT, as docker build's ``bridge``), ``none`` one with only a
+    loopback; in both the build host's 127.0.0.1 is the step's own."""
     if not state.chains:
         raise StepFailed("line %d: RUN needs a base image with files in it (FROM scratch has none yet)" % line)
     upper, scratch, rootfs = (os.path.join(work, n) for n in ("upper", "ovl-work", "rootfs"))
     for path in (upper, scratch):
         os.makedirs(path, mode=0o755)
-    with mounted(store, state.chains, rootfs, upper=upper, work=scratch):
-        options = {"entrypoint": [], "command": argv, "env": env, "network_namespace": _namespace(network)}
+    with mounted(store, state.chains, rootfs, upper=upper, work=scratch), \
+            _network(store, network, step_id) as namespace:
+        options = {"entrypoint": [], "command": argv, "env": env, "network_namespace": namespace}
         try:
             merged = bundle.merged_config(state.config, options)
             inroot.make_dir(rootfs, merged["working_dir"], "WORKDIR")
@@ -102,7 +104,14 @@ def run_keeping_tail(argv, timeout, limit=TAIL_BYTES):
         proc.stdout.close()
 
 
-def _namespace(network):
+@contextlib.contextmanager
+def _network(store, network, step_id):
+    """The step's network namespace: "host", a wired one's path, or None (a new one with only
+    the loopback, which runc brings up)."""
     if network not in NETWORKS:
         raise BuildError("network %r is not one of %s" % (network, ", ".join(NETWORKS)))
-    return "host" if network == "host" else None  # None: a new namespace (runc brings its loopback up)
+    if network != "default":
+        yield "host" if network == "host" else None
+        return
+    with build_step.wired(store.root, step_id) as path:
+        yield path

@@ -23,7 +23,21 @@ from .._errors import ContainerError, InvalidSpec
 
 
 def _alive(entry, container_id):
+    if entry.get("process"):  # a build step's: alive while the process that wired it runs
+        return entry["process"] == process_identity(entry["process"]["pid"])
     return os.path.isdir(os.path.join(entry["root"], "containers", container_id))
+
+
+def process_identity(pid=None):
+    """{pid, start}: a process's ID and start time (so a reused PID is not taken for it); None
+    when there is no such process."""
+    pid = pid or os.getpid()
+    try:
+        with open("/proc/%d/stat" % pid, encoding="ascii", errors="replace") as handle:
+            # the start time is field 22; the command name (field 2) may hold spaces
+            return {"pid": pid, "start": int(handle.read().rsplit(")", 1)[1].split()[19])}
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def reap(state):
@@ -180,9 +194,11 @@ def ports_in_use():
 
 
 # ---------------------------------------------------------------------- wiring
-def connect(root, container_id, name, netns_name, wanted, ports):
+def connect(root, container_id, name, netns_name, wanted, ports, process=None):
     """At start: addresses, host ports, netavark setup; returns the endpoint (with netavark's
-    status). A stale wiring of the same container (a crash) is torn down first."""
+    status). A stale wiring of the same container (a crash) is torn down first. ``process``
+    (a process_identity()) marks a wiring that lives only as long as that process (a build
+    step's) rather than as a container directory."""
     with host.locked():
         state = host.read_state()
         reap(state)
@@ -210,6 +226,8 @@ def connect(root, container_id, name, netns_name, wanted, ports):
         status = netavark.setup(netns_name, data)
         endpoint = {"root": root, "name": name, "netns": netns_name, "payload": data, "addresses": addresses,
                     "ports": list(ports), "status": status}
+        if process:
+            endpoint["process"] = process
         state["endpoints"][container_id] = endpoint
         try:
             host.write_state(state)

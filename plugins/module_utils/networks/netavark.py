@@ -54,6 +54,9 @@ def payload(container_id, container_name, networks, port_mappings):
             "name", "id", "driver", "network_interface", "ipv6_enabled", "internal", "dns_enabled", "ipam_options")}
         info[definition["name"]]["subnets"] = [{k: v for k, v in entry.items() if k in ("subnet", "gateway", "lease_range")}
                                                for entry in definition["subnets"]]
+        # Docker's networks are apart from each other: traffic between two of them is dropped
+        # (netavark's NETAVARK_ISOLATION chains); a container on both reaches each
+        info[definition["name"]]["options"] = {"isolate": "true"}
     return {"container_id": container_id, "container_name": container_name,
             "port_mappings": [{"host_ip": p["host_ip"], "container_port": p["container_port"],
                                "host_port": p["host_port"], "range": 1, "protocol": p["proto"]}

@@ -108,3 +108,18 @@ def test_etc_files_as_docker_writes_them(monkeypatch, tmp_path):
         "nameserver 10.213.1.1\nnameserver 192.0.2.1\nsearch dns.podman a.test\noptions ndots:2\n"
     resolv.write_text("nameserver 127.0.0.53\n")
     assert etcfiles.resolv(([], []), None, None, None).startswith("nameserver 8.8.8.8\n")
+
+
+def test_a_build_steps_endpoint_lives_as_long_as_its_process(tmp_path, monkeypatch):
+    torn = []
+    monkeypatch.setattr(endpoints.netavark, "teardown", lambda netns, payload: torn.append(netns))
+    state = _state_with(str(tmp_path))
+    me = endpoints.process_identity()
+    assert me["pid"] == os.getpid() and me["start"] > 0
+    for step, process in (("strata-build-live", me), ("strata-build-dead", dict(me, start=me["start"] + 1)),
+                          ("strata-build-gone", {"pid": 2 ** 22 + 1, "start": 1})):
+        state["endpoints"][step] = {"root": str(tmp_path), "name": step, "netns": step, "payload": {},
+                                    "addresses": {}, "ports": [], "process": process}
+    endpoints.reap(state)
+    assert list(state["endpoints"]) == ["strata-build-live"]  # a reused PID is not its process
+    assert sorted(torn) == ["strata-build-dead", "strata-build-gone"]
