@@ -2,13 +2,15 @@
 """Check mode is truthful: every module's main cases, run with --check --diff against a fresh
 store root and a populated one, change nothing on the host (no file under the root, no mount,
 no process, no network namespace or link), and the ``changed`` they predict is what the real
-run that follows reports."""
+run that follows reports. The same runs show that each module's RETURN documents the keys it
+returns, in both modes (``returns_doc``)."""
 
 from __future__ import annotations
 
 import os
 import tarfile
 
+import returns_doc
 from ansible_runner import run_module, tree_listing
 
 from ansible_collections.strata.containers.plugins.module_utils.containers import network_plan
@@ -65,13 +67,17 @@ def _cases(work, image):
         ("image", {"name": image, "pull": "always"}),
         ("image", {"name": image, "repository": "local/bb:copy"}),
         ("image_info", {"name": "local/bb:copy"}),
+        ("image_info", {"disk_usage": True, "verify": True}),
         ("container", dict(c1, state="created")),
         ("container", dict(c1, state="started")),
         ("container", dict(c1, state="started", pull="always")),
         ("container", {"name": "c2", "image": image, "command": ["sleep", "1000"], "stop_timeout": 1,
                        "pull": "always", "state": "started"}),  # bridge network: a netns and a veth
         ("container_exec", {"container": "c1", "argv": ["touch", "/made-by-exec"]}),
-        ("container_info", {"name": "c1"}),
+        ("container_exec", {"container": "c1", "argv": ["touch", "/made-by-exec"], "detach": True}),
+        ("container_info", {}),
+        ("container_info", {"name": "no-such"}),
+        ("container_info", {"name": "c1", "logs": True}),
         ("container", dict(c1, state="stopped")),
         ("container", {"name": "c3", "image": image, "network_mode": "none", "state": "created"}),
         ("unmount", {"name": "c3"}),  # as after a reboot: export must look without mounting
@@ -83,6 +89,7 @@ def _cases(work, image):
         ("image_archive", {"action": "load", "path": os.path.join(work, "bb.tar")}),
         ("container", {"name": "c2", "state": "absent", "force_kill": True}),
         ("layer_prune", {"all": True}),
+        ("layer_prune", {"repair": True}),
     ]
 
 
@@ -106,7 +113,7 @@ def _unmount(root, name):
     overlay.unmount(records.path(records.find(name)["id"], "rootfs"))
 
 
-def _check_then_run(cases, root):
+def _check_then_run(cases, root, problems):
     for module, args in cases:
         if module == "unmount":
             _unmount(root, args["name"])
@@ -119,6 +126,8 @@ def _check_then_run(cases, root):
         real = run_module(module, args, diff=True)
         assert not real["failed"], (module, args, real)
         assert checked["changed"] == real["changed"], (module, args, checked, real)
+        returns_doc.check(module, "check", checked, problems)
+        returns_doc.check(module, "real", real, problems)
 
 
 def test_check_mode_changes_nothing_and_predicts_changed(registry, container_root, tmp_path):
@@ -128,7 +137,9 @@ def test_check_mode_changes_nothing_and_predicts_changed(registry, container_roo
     _files_tar(work)
     cases = _cases(work, registry.images["busybox"])
     os.rmdir(container_root)
-    _check_then_run(cases, container_root)
+    problems = []
+    _check_then_run(cases, container_root, problems)
     again = [case for case in cases if case[0] in ("image_archive", "container", "unmount")
              and case[1].get("action") in (None, "import", "export", "load")]
-    _check_then_run(again, container_root)
+    _check_then_run(again, container_root, problems)
+    assert not problems, "RETURN differs from what the modules return:\n" + "\n".join(sorted(set(problems)))

@@ -137,6 +137,7 @@ SEED = """
         container: seed
         root: "{{ root }}"
         command: sh -c 'for i in $(seq 50); do test -s /etc/motd && exit 0; sleep 0.1; done; exit 1'
+        fail_on_error: true
     - name: docker commit seed seed:backup
       strata.containers.image:
         name: seed:backup

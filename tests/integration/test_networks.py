@@ -19,6 +19,7 @@ import time
 import urllib.request
 
 import pytest
+import returns_doc
 from ansible_runner import run_module
 
 from ansible_collections.strata.containers.plugins.module_utils._errors import ContainerError, InUse, InvalidSpec
@@ -432,6 +433,9 @@ def test_network_module_is_idempotent_with_check_mode_diff_and_info(container_ro
         assert checked["changed"] is True and checked["diff"]["before"] == {"state": "absent"}
         assert definitions.load(name) is None
         made = run_module("network", args)
+        checked_info = run_module("network_info", {"name": name}, check=True)
+        assert returns_doc.mismatches("network", "check", checked) + returns_doc.mismatches("network", "real", made) \
+            + returns_doc.mismatches("network_info", "check", checked_info) == []
         assert made["changed"] is True and made["network"]["subnets"] == [
             {"subnet": "10.213.10.0/24", "gateway": "10.213.10.1", "ip_range": "10.213.10.128/25"}]
         assert run_module("network", args)["changed"] is False
@@ -439,9 +443,12 @@ def test_network_module_is_idempotent_with_check_mode_diff_and_info(container_ro
         assert relabel["changed"] is True and relabel["diff"]["after"]["labels"] == {"app": "y"}
         info = run_module("network_info", {"name": name})
         assert info["networks"][0]["dns"] is True and info["networks"][0]["labels"] == {"app": "y"}
-        listed = [n["name"] for n in run_module("network_info", {})["networks"]]
-        assert listed[0] == "default" and name in listed
-        assert run_module("network", {"name": name, "state": "absent"})["changed"] is True
+        listed = run_module("network_info", {})
+        assert [n["name"] for n in listed["networks"]][0] == "default" and name in [n["name"] for n in listed["networks"]]
+        removed = run_module("network", {"name": name, "state": "absent"})
+        assert removed["changed"] is True
+        assert returns_doc.mismatches("network_info", "real", info) + returns_doc.mismatches("network_info", "real", listed) \
+            + returns_doc.mismatches("network", "real", removed) == []
         assert run_module("network", {"name": name, "state": "absent"})["changed"] is False
         failed = run_module("network", {"name": "default", "state": "absent"})
         assert failed["failed"] is True and "built in" in failed["msg"]

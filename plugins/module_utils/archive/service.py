@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from . import compressed
 from . import transfer as archives
 from .. import _linux
 from .._errors import InvalidSpec
@@ -44,8 +45,23 @@ class ArchiveService:
                 "images": list(wanted)}
 
     def load(self, path):
-        """``docker load -i PATH``: every image in it, with its tags."""
-        kind, images = archives.read_archive(path)
+        """``docker load -i PATH``: every image in it, with its tags. The archive may be
+        compressed as a whole (gzip, zstd, xz, bzip2), as ``docker load`` takes it."""
+        return self.load_listing(path)[0]
+
+    def load_listing(self, path):
+        """:meth:`load`'s result and the archive's images (ArchiveImage, for their names)."""
+        with compressed.plain_archive(path, self._work_dir(), self.store.layers.limits) as plain:
+            kind, images = archives.read_archive(plain)
+            return self._load(kind, images), images
+
+    def _work_dir(self):
+        """Where a compressed archive is decompressed: the store's temporary space (same
+        filesystem, swept after a crash), or the system's (None) in check mode, which writes
+        nothing in the store."""
+        return None if self.images.check_mode or not self.store.exists else lambda: self.store.work_dir("load-")
+
+    def _load(self, kind, images):
         plan = []
         refs = self.store.load_refs() if self.store.exists else {"tags": {}, "digests": {}}
         for image in images:

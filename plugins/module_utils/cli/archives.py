@@ -6,7 +6,6 @@ without ``-o``/``-i`` they stream through stdout/stdin, as Docker's do."""
 from __future__ import annotations
 
 from . import progress
-from ..archive.transfer import read_archive
 from ..images.view import familiar
 from .common import CliError, input_file, output_file
 
@@ -45,10 +44,9 @@ def load(ctx, args):
     engine = ctx.engine()
     with input_file(ctx, args.input, "images.tar") as path:
         with progress.step(ctx.stderr, "Loading %s" % (args.input or "images from stdin")):
-            engine.archives.load(path)
+            dummy, loaded = engine.archives.load_listing(path)  # its names, as Docker lists them (also when they were there)
         if args.quiet:
             return 0
-        dummy, loaded = read_archive(path)  # its names, as Docker lists them (also when they were there)
     for image in loaded:
         for name in image.repo_tags:
             ctx.out("Loaded image: %s" % familiar(name))

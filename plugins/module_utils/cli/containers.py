@@ -56,6 +56,8 @@ def register(add):
     cmd.add_argument("-u", "--user", help="user[:group], name or number")
     cmd.add_argument("-w", "--workdir", help="working directory inside the container")
     cmd.add_argument("-i", "--interactive", action="store_true", help="pass stdin to the command")
+    cmd.add_argument("-t", "--tty", action="store_true", help="run it on a pseudo-terminal")
+    cmd.add_argument("-d", "--detach", action="store_true", help="start it in the background and return at once")
     cmd.add_argument("container", metavar="CONTAINER")
     cmd.add_argument("command", nargs="...", metavar="COMMAND [ARG...]")
 
@@ -219,11 +221,12 @@ def exec_(ctx, args):
     stdin = ctx.stdin.read() if args.interactive else None
     try:
         code, out, err = ctx.service(read_only=True).exec(args.container, args.command, env=env or None, user=args.user,
-                                                          chdir=args.workdir, stdin=stdin)
+                                                          chdir=args.workdir, stdin=stdin, tty=args.tty,
+                                                          detach=args.detach)
     except (ContainerNotFound, InvalidState):
         raise
     except ContainerError as exc:
         raise CliError(str(exc), 127 if "not found" in str(exc) or "no such file" in str(exc) else 126) from exc
     ctx.write(out)
     ctx.stderr.write(err)
-    return code
+    return code or 0  # None: detached

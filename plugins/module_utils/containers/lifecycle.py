@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from . import network_plan
+from . import exec_run, network_plan
 from .. import _linux
 from .._errors import ContainerError, ContainerNotFound, InvalidSpec, InvalidState
 from ..fs import inroot
@@ -266,37 +266,56 @@ class Containers:
         self.records.put(record)
 
     # ------------------------------------------------------------------ exec
-    def exec(self, record, argv, *, env=None, user=None, chdir=None, stdin=None, timeout=None):
-        """``docker exec``: run ``argv`` in the running container; returns (rc, stdout, stderr)."""
+    def exec(self, record, argv, *, env=None, user=None, chdir=None, stdin=None, timeout=None, tty=False,
+             detach=False):
+        """``docker exec``: run ``argv`` in the running container; returns (rc, stdout, stderr).
+        ``tty``: on a terminal, its output all in stdout (as Docker gives it); ``detach``: start it
+        and return at once, (None, "", ""), its output discarded."""
+        if detach and (tty or stdin is not None):
+            raise InvalidSpec("a detached command has no terminal and no stdin: drop tty and stdin, or detach")
+        self.check_exec(record, user=user, chdir=chdir)
+        process = self._exec_process(record, argv, env, user, chdir, tty)
+        with tempfile.NamedTemporaryFile("w", suffix=".json", dir=self.records.path(record["id"])) as handle:
+            json.dump(process, handle)
+            handle.flush()
+            log = handle.name[:-len(".json")] + ".log" if detach else None
+            command = self.runtime.exec_argv(record["id"], handle.name, detach=detach, log_path=log)
+            try:
+                rc, out, err = exec_run.run(command, stdin, timeout, tty, log)
+            except subprocess.TimeoutExpired as exc:
+                raise ContainerError("exec in %s timed out after %ss" % (record["name"], timeout)) from exc
+        if rc != 0 and (detach or _runtime_failed(err or out)):
+            said = (err or out).strip().splitlines()
+            raise ContainerError("cannot exec in %s: %s" % (record["name"], said[-1] if said else "exit status %d" % rc),
+                                 name=record["name"])
+        return (None, "", "") if detach else (rc, out, err)
+
+    def check_exec(self, record, *, user=None, chdir=None):
+        """What an exec needs, checked without running anything (check mode asks this too)."""
         if self.status(record) != "running":
             raise InvalidState("Container %s is not running" % record["name"], name=record["name"])
-        spec = read_json(self.records.path(record["id"], "config.json"))
-        process = dict(spec["process"], args=list(argv), terminal=False)
-        if env:
-            merged = dict(item.split("=", 1) for item in process["env"])
-            merged.update({k: bundle._env_value(k, v) for k, v in env.items()})  # pylint: disable=protected-access
-            process["env"] = ["%s=%s" % kv for kv in merged.items()]
         if user is not None:
-            uid, gid, groups = bundle.parse_user(user, self.records.path(record["id"], "rootfs"))
-            process["user"] = {"uid": uid, "gid": gid, "additionalGids": groups}
+            bundle.parse_user(user, self.records.path(record["id"], "rootfs"))
         if chdir is not None:
             if not chdir.startswith("/"):
                 raise InvalidSpec("chdir must be an absolute path, not %r" % chdir)
             inroot.working_dir(self.records.path(record["id"], "rootfs"), chdir, "chdir")
+
+    def _exec_process(self, record, argv, env, user, chdir, tty):
+        """The OCI process of an exec: the container's, with this call's changes."""
+        spec = read_json(self.records.path(record["id"], "config.json"))
+        process = dict(spec["process"], args=list(argv), terminal=bool(tty))
+        merged = dict(item.split("=", 1) for item in process["env"])
+        if tty:
+            merged.setdefault("TERM", "xterm")  # as docker exec -t
+        merged.update({k: bundle._env_value(k, v) for k, v in (env or {}).items()})  # pylint: disable=protected-access
+        process["env"] = ["%s=%s" % kv for kv in merged.items()]
+        if user is not None:
+            uid, gid, groups = bundle.parse_user(user, self.records.path(record["id"], "rootfs"))
+            process["user"] = {"uid": uid, "gid": gid, "additionalGids": groups}
+        if chdir is not None:
             process["cwd"] = chdir
-        with tempfile.NamedTemporaryFile("w", suffix=".json", dir=self.records.path(record["id"])) as handle:
-            json.dump(process, handle)
-            handle.flush()
-            try:
-                proc = subprocess.run(self.runtime.exec_argv(record["id"], handle.name),
-                                      input=(stdin or "").encode(), capture_output=True, timeout=timeout, check=False)
-            except subprocess.TimeoutExpired as exc:
-                raise ContainerError("exec in %s timed out after %ss" % (record["name"], timeout)) from exc
-        out, err = proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
-        if proc.returncode != 0 and _runtime_failed(err):
-            raise ContainerError("cannot exec in %s: %s" % (record["name"], err.strip().splitlines()[-1]),
-                                 name=record["name"])
-        return proc.returncode, out, err
+        return process
 
     def logs(self, record):
         """The container's output so far: a list of {time, stream, log}."""

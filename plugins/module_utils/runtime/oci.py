@@ -156,6 +156,9 @@ class Runtime:
         if proc.returncode != 0:
             raise ContainerError("cannot update container %s in place: %s" % (container_id, proc.stderr.strip()))
 
-    def exec_argv(self, container_id, process_json_path, detach=False):
-        """The command that runs the process described in ``process_json_path`` inside the container."""
-        return self.command("exec", "--process", process_json_path) + (["--detach"] if detach else []) + [container_id]
+    def exec_argv(self, container_id, process_json_path, detach=False, log_path=None):
+        """The command that runs the process described in ``process_json_path`` inside the container;
+        ``log_path``: the runtime's own messages go there (a detached process keeps its stdio)."""
+        log = ["--log", log_path] if log_path else []
+        return ([self.binary, "--root", self.root] + log + ["exec", "--process", process_json_path]
+                + (["--detach"] if detach else []) + [container_id])
