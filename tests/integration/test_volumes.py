@@ -6,11 +6,15 @@ copy-up of an image's VOLUME content (anonymous volumes go with their container,
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 
 from ansible_runner import run_module, tree_listing
 
 ANONYMOUS = "com.docker.volume.anonymous"
+STRATA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "bin", "strata")
 
 
 def _ok(result):
@@ -177,3 +181,27 @@ def test_bad_volume_input_is_refused_and_creates_nothing(container_root, tmp_pat
         result = run_module("volume", dict(args, root=root))
         assert result["failed"] and expected in result["msg"], (args, result)
     assert tree_listing(root) == before
+
+
+def test_strata_volume_commands(container_root):
+    root = container_root
+
+    def strata(*args, code=0):
+        proc = subprocess.run([sys.executable, STRATA, "--root", root] + list(args), capture_output=True, text=True,
+                              timeout=300, check=False)
+        assert proc.returncode == code, (args, proc.returncode, proc.stdout, proc.stderr)
+        return proc
+
+    assert strata("volume", "create", "-o", "type=tmpfs", "-o", "o=size=1m", "-l", "k=v", "mem").stdout == "mem\n"
+    assert strata("volume", "create", "plain").stdout == "plain\n"
+    assert "invalid volume driver option 'size'" in strata("volume", "create", "-o", "size=1", "bad", code=1).stderr
+    lines = strata("volume", "ls").stdout.splitlines()
+    assert lines[0].split() == ["DRIVER", "VOLUME", "NAME"] and [line.split() for line in lines[1:]] == \
+        [["local", "mem"], ["local", "plain"]]
+    shown = json.loads(strata("volume", "inspect", "mem").stdout)
+    assert shown[0]["Options"] == {"type": "tmpfs", "device": "tmpfs", "o": "size=1m"} and shown[0]["Labels"] == {"k": "v"}
+    assert "no such volume" in strata("volume", "inspect", "nope", code=1).stderr
+    assert strata("volume", "rm", "plain").stdout == "plain\n"
+    pruned = strata("volume", "prune", "-f").stdout
+    assert pruned.startswith("Deleted Volumes:\nmem\n") and "Total reclaimed space" in pruned
+    assert strata("volume", "ls", "-q").stdout == ""
