@@ -59,9 +59,9 @@ volumes:
     Name: {description: Its name., type: str, returned: always}
     Driver: {description: C(local)., type: str, returned: always}
     Mountpoint: {description: Its directory on the host., type: str, returned: always}
-    Labels: {description: Its labels (C(com.docker.volume.anonymous) on an anonymous one)., type: dict, returned: always}
-    Options: {description: Its driver options (C(type), C(device), C(o))., type: dict, returned: always}
-    CreatedAt: {description: When it was created (UTC, ISO 8601)., type: str, returned: always}
+    Labels: {description: "Its labels (C(com.docker.volume.anonymous) on an anonymous one).", type: dict, returned: always}
+    Options: {description: "Its driver options (C(type), C(device), C(o)).", type: dict, returned: always}
+    CreatedAt: {description: "When it was created (UTC, ISO 8601).", type: str, returned: always}
     Scope: {description: C(local)., type: str, returned: always}
     UsedBy: {description: Names of the store's containers that use it., type: list, elements: str, returned: always}
 '''
