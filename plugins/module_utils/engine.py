@@ -10,6 +10,7 @@ Modules, the CLI and scripts make one ``Engine`` and call its services::
     engine.containers.ensure("web", image="app:2")  # containers/service.py
     engine.archives.save(["app:2"], "/tmp/a.tar")  # archive/service.py
     engine.networks.ensure("app", subnet="10.90.5.0/24")  # networks/service.py
+    engine.volumes.ensure("data", labels={"app": "web"})  # volumes/service.py
     engine.pruner.prune(all_images=True)           # system/prune.py
 
 Every service call is idempotent and returns what it did (``changed``, ``actions``, facts);
@@ -72,6 +73,12 @@ class Engine:
         """The host's networks (not this store's: every root shares them, networks/host.py)."""
         from .networks.service import NetworkService  # pylint: disable=import-outside-toplevel
         return NetworkService(check_mode=self.check_mode)
+
+    @functools.cached_property
+    def volumes(self):
+        """This store's volumes (``<root>/volumes``)."""
+        from .volumes.service import VolumeService  # pylint: disable=import-outside-toplevel
+        return VolumeService(self.store, check_mode=self.check_mode)
 
     @functools.cached_property
     def archives(self):

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from . import exec_run, network_plan
+from . import exec_run, network_plan, volume_plan
 from .. import _linux
 from .._errors import ContainerError, ContainerNotFound, InvalidSpec, InvalidState
 from ..fs import inroot
@@ -26,6 +26,7 @@ from ..runtime import bundle, hardening
 from ..runtime import monitor as _monitor
 from ..runtime.oci import Runtime
 from ..store.containers import ContainerStore, check_name
+from ..volumes.service import VolumeService
 
 START_TIMEOUT = 30
 
@@ -37,6 +38,7 @@ class Containers:
         self.records = ContainerStore(os.path.join(store.root, "containers"))
         self.runtime_name = runtime_name
         self._runtime = None
+        self.volumes = VolumeService(store)
 
     @property
     def runtime(self):
@@ -79,7 +81,11 @@ class Containers:
             inroot.make_dir(rootfs, merged["working_dir"], "working_dir")
             record["stop_signal"] = merged["stop_signal"]
             self.records.put(record)
-            mounts = [self._mount_spec(m) for m in options.get("mounts") or []]
+            record["anonymous_volumes"] = volume_plan.anonymous(config, options.get("mounts"), self.volumes)
+            self.records.put(record)  # before they exist: a failure from here on removes them
+            mounts = [self._mount_spec(m, rootfs) for m in options.get("mounts") or []]
+            mounts += [volume_plan.mount_spec(self.volumes, v["name"], v["target"], False, rootfs, True)
+                       for v in record["anonymous_volumes"]]
             mounts += [self._mount_spec(m) for m in network_plan.etc_mounts(record, directory, self.records)]
             spec_options = dict(options, cgroups_path="%s/%s" % (self.cgroup_parent, container_id),
                                 hostname=hostname, network_namespace=netns, mounts=mounts)
@@ -96,14 +102,12 @@ class Containers:
             raise
         return record
 
-    def _mount_spec(self, mount):
-        """A named volume is a directory in the store, made on first use, kept after removal."""
+    def _mount_spec(self, mount, rootfs=None):
+        """A named volume is made on first use (volumes/), kept after the container's removal."""
         spec = {"type": mount["type"], "target": mount["target"], "read_only": mount["read_only"],
                 "source": mount["source"] or None}
         if mount["type"] == "volume":
-            spec["type"] = "bind"
-            spec["source"] = os.path.join(self.store.root, "volumes", mount["source"], "_data")
-            os.makedirs(spec["source"], mode=0o755, exist_ok=True)
+            spec = volume_plan.mount_spec(self.volumes, mount["source"], mount["target"], mount["read_only"], rootfs)
         elif mount["type"] == "bind" and not os.path.exists(mount["source"]):
             raise InvalidSpec("bind mount source %s does not exist" % mount["source"], source=mount["source"])
         return spec
@@ -126,6 +130,7 @@ class Containers:
             overlay.unmount(rootfs)
         network_plan.release(record)
         remove_tree(self.records.path(record["id"]))
+        self.volumes.discard([v["name"] for v in record.get("anonymous_volumes") or []])
 
     # ------------------------------------------------------------------ state
     def status(self, record):
@@ -148,6 +153,7 @@ class Containers:
             raise InvalidState("container %s is already running" % record["name"], name=record["name"])
         network_plan.check_ports_free(record.get("ports") or [])
         self.ensure_mounted(record)
+        volume_plan.ensure_available(self.volumes, record)
         directory = self.records.path(record["id"])
         network_plan.attach(self.store.root, record, directory)
         stop_file = os.path.join(directory, _monitor.STOP_REQUEST)
