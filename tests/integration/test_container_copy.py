@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from ansible_runner import run_module
+from test_cli import strata
 
 
 def _ok(result):
@@ -54,6 +55,14 @@ def test_copy_into_a_running_then_a_stopped_container(registry, container_root, 
     assert _exec(container_root, "stat", "-c", "%u:%g %a %s", "/usr/bin/app") == "1000:100 750 16384\n"
     assert _exec(container_root, "sha256sum", "/usr/bin/app").split()[0] == \
         __import__("hashlib").sha256(source.read_bytes()).hexdigest()
+
+    # strata cp, into a directory of the container and out of it
+    strata(container_root, "cp", str(source), "cp:/tmp")
+    assert _exec(container_root, "cmp", "/tmp/app.bin", "/usr/bin/app") == ""
+    strata(container_root, "cp", "cp:/etc/motd", str(tmp_path))
+    assert (tmp_path / "motd").read_text() == "hello from the controller\n"
+    refused = strata(container_root, "cp", str(source), "cp:/../../x", code=1)
+    assert "outside the container's root" in refused.stderr
 
 
 def test_hostile_paths_and_symlinks_stay_inside_the_container(registry, container_root, tmp_path):
