@@ -42,7 +42,9 @@ def test_copy_into_a_running_then_a_stopped_container(registry, container_root, 
     assert _exec(container_root, "cat", "/etc/motd") == "hello from the controller\n"
     assert _ok(_copy(container_root, **motd))["changed"] is False
     assert _ok(_copy(container_root, check=True, **motd))["changed"] is False
-    assert _ok(_copy(container_root, **dict(motd, mode="0644")))["changed"] is True  # metadata counts too
+    recolored = dict(motd)
+    recolored["mode"] = "0644"
+    assert _ok(_copy(container_root, **recolored))["changed"] is True  # metadata counts too
 
     source = tmp_path / "app.bin"
     source.write_bytes(bytes(range(256)) * 64)

@@ -35,9 +35,8 @@ def test_counts_lists_versions_and_usage(registry, container_root):
         _ok(run_module("container", running))
         _ok(run_module("container", {"name": "hi-stopped", "image": image, "command": ["true"],
                                      "network_mode": "none", "state": "stopped", "root": container_root}))
-        _ok(run_module("container_exec", {"container": "hi-run", "argv": ["dd", "if=/dev/zero", "of=/data/blob",
-                                                                         "bs=1k", "count=256"],
-                                          "root": container_root}))
+        fill = ["dd", "if=/dev/zero", "of=/data/blob", "bs=1k", "count=256"]
+        _ok(run_module("container_exec", {"container": "hi-run", "argv": fill, "root": container_root}))
         args = {"root": container_root, "containers": True, "images": True, "networks": True, "volumes": True,
                 "disk_usage": True}
         seen = _ok(run_module("host_info", args))

@@ -43,8 +43,7 @@ class Source:
             yield self.content
             return
         with open(self.path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(CHUNK), b""):
-                yield chunk
+            yield from iter(lambda: handle.read(CHUNK), b"")
 
     def digest(self):
         return _digest(self.chunks())
