@@ -12,6 +12,7 @@ Modules, the CLI and scripts make one ``Engine`` and call its services::
     engine.networks.ensure("app", subnet="10.90.5.0/24")  # networks/service.py
     engine.volumes.ensure("data", labels={"app": "web"})  # volumes/service.py
     engine.pruner.prune(all_images=True)           # system/prune.py
+    engine.logins.login("reg:5000", "me", "secret")  # registry/login.py
 
 Every service call is idempotent and returns what it did (``changed``, ``actions``, facts);
 with ``check_mode`` it computes the same answer and writes nothing. Services are made on first
@@ -79,6 +80,12 @@ class Engine:
         """This store's volumes (``<root>/volumes``)."""
         from .volumes.service import VolumeService  # pylint: disable=import-outside-toplevel
         return VolumeService(self.store, check_mode=self.check_mode)
+
+    @functools.cached_property
+    def logins(self):
+        """docker login/logout: the Docker config.json and its credential helpers (no store)."""
+        from .registry.login import LoginService  # pylint: disable=import-outside-toplevel
+        return LoginService(check_mode=self.check_mode, **self.registry_options)
 
     @functools.cached_property
     def archives(self):

@@ -154,6 +154,24 @@ class ContainerService:
         record = self.containers.records.find(name)
         return self.containers.exec(record, argv, **kwargs)
 
+    def copy_into(self, name, container_path, *, content=None, path=None, **kwargs):
+        """``docker cp`` of one file into container ``name`` (keywords: :func:`copy.copy_into`'s)."""
+        from .copy import Source, copy_into  # pylint: disable=import-outside-toplevel
+        if not self.images.store.exists:
+            raise ContainerNotFound("No such container: %s" % name, name=name)
+        record = self.containers.records.find(name)
+        return copy_into(self.containers, record, container_path, Source(content, path),
+                         check_mode=self.images.check_mode, **kwargs)
+
+    def copy_out(self, name, container_path):
+        """(binary file object, mode) of a file in container ``name``, opened in-root."""
+        from .copy import open_in  # pylint: disable=import-outside-toplevel
+        return open_in(self.containers, self.containers.records.find(name), container_path)
+
+    def is_directory_in(self, name, container_path):
+        from .copy import is_directory  # pylint: disable=import-outside-toplevel
+        return is_directory(self.containers, self.containers.records.find(name), container_path)
+
     def commit(self, container, name, **kwargs):
         """``docker commit CONTAINER NAME`` (keywords: :func:`commit.commit`'s)."""
         from .commit import commit  # pylint: disable=import-outside-toplevel
