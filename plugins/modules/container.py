@@ -298,7 +298,7 @@ options:
         type: int
       start_period:
         description:
-          - Time the container has to start: failures before the first passing check during
+          - Time the container has to start; failures before the first passing check during
             this period do not count. Default C(0s).
         type: str
       start_interval:
@@ -307,7 +307,7 @@ options:
         type: str
       disable:
         description:
-          - No health check, not even the image's (as C(test: [NONE]) and C(docker run --no-healthcheck)).
+          - No health check, not even the image's (as I(healthcheck.test=[NONE]) and C(docker run --no-healthcheck)).
         type: bool
 attributes:
   check_mode:
