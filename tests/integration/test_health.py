@@ -61,7 +61,9 @@ def _failed(result, *words):
 
 
 def test_failing_and_passing_checks_with_state_healthy(registry, container_root):
-    busybox = {"image": registry.images["busybox"], "network_mode": "none", "command": ["sleep", "1d"]}
+    # (a wait of 60s at most: a broken checker fails the test in a minute, not in the default 5)
+    busybox = {"image": registry.images["busybox"], "network_mode": "none", "command": ["sleep", "1d"],
+               "healthy_wait_timeout": 60}
     bad = dict(busybox, name="bad", state="healthy", restart_policy="always",
                healthcheck={"test": ["CMD-SHELL", "echo not ready; exit 1"], "interval": "300ms", "retries": 2})
     # ready after a second; failures before that fall in the start period and do not count
@@ -136,7 +138,7 @@ def test_image_healthcheck_disable_recreate_and_cli(registry, container_root, tm
     (context / "Dockerfile").write_text(
         "ARG BASE\nFROM ${BASE}\nHEALTHCHECK --interval=200ms --retries=1 CMD echo from the image\n"
         'CMD ["sleep", "1d"]\n')
-    base = {"image": "checked:1", "pull": "never", "network_mode": "none"}
+    base = {"image": "checked:1", "pull": "never", "network_mode": "none", "healthy_wait_timeout": 60}
     results = _play(container_root, [
         ("image", {"name": "checked:1", "source": "build", "path": str(context),
                    "build_args": {"BASE": registry.images["busybox"]}}),
