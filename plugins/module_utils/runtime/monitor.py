@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The per-container monitor (like conmon): a detached process that runs the container with
 the OCI runtime, keeps its output as JSON lines with timestamps, records its exit code and
-time and applies the restart policy. (Published ports are the kernel's: netavark's DNAT.)
+time, applies the restart policy and runs its health checks (health.py, in a thread). (Published
+ports are the kernel's: netavark's DNAT.)
 
 It must outlive the Ansible module that started it and the module's deleted temp files, so
 this file is stdlib-only and self-contained: the engine copies it into the store
