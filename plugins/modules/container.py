@@ -51,12 +51,24 @@ options:
     description:
       - C(created) makes sure the container exists, without starting it.
       - C(started) makes sure it runs (a paused container is resumed).
+      - C(healthy) does what C(started) does, then waits until its health check (I(healthcheck),
+        else the image's C(HEALTHCHECK)) passes, as community.docker's does. It fails, with the
+        outputs of the last checks in its message, when the check reports C(unhealthy) (after
+        I(healthcheck.retries) failures in a row), when the container stops, or after
+        I(healthy_wait_timeout). A container without a health check counts as healthy. In check
+        mode it reports without waiting.
       - C(stopped) makes sure it exists and does not run.
       - C(paused) makes sure it runs with its processes frozen.
       - C(absent) stops and removes it. Named volumes stay.
     type: str
-    choices: [created, started, stopped, paused, absent]
+    choices: [created, started, healthy, stopped, paused, absent]
     default: started
+  healthy_wait_timeout:
+    description:
+      - With I(state=healthy), how many seconds to wait for the container to become healthy.
+        C(0) or less waits without limit.
+    type: float
+    default: 300
   restart:
     description:
       - Stop and start the container again when it runs (with I(state=started)).
@@ -251,6 +263,52 @@ options:
       - The host's device nodes are not copied into the container's C(/dev), unlike Docker's.
       - Changing it recreates the container.
     type: bool
+  healthcheck:
+    description:
+      - A check run in the container to tell whether it works, as C(docker run --health-cmd) or the
+        image's C(HEALTHCHECK). The container's monitor runs it at each I(healthcheck.interval)
+        (with C(runc exec), as the container's user and environment) while the container runs;
+        C(container_info) shows its status (C(starting), C(healthy), C(unhealthy)), failing streak
+        and last five results under C(state.health).
+      - An unhealthy container is reported, not stopped or restarted, as Docker's.
+      - Fields left out keep the image's C(HEALTHCHECK) values (as the Docker CLI does), else
+        Docker's defaults. Durations are Docker's, as C(30s), C(1m30s) or C(500ms) (units
+        C(ns), C(us), C(ms), C(s), C(m), C(h)); C(0) means the default.
+      - A change of the check that runs (this option over the image's) recreates the container.
+    type: dict
+    suboptions:
+      test:
+        description:
+          - The check. A string is run by the image's shell (C(/bin/sh -c)); a list starts with
+            C(CMD) (the command and its arguments, run directly), C(CMD-SHELL) (a shell command)
+            or C(NONE) (no check, even if the image has one). An exit code of 0 passes.
+          - Left out, the image's test is used.
+        type: raw
+      interval:
+        description:
+          - Time between two checks. Default C(30s).
+        type: str
+      timeout:
+        description:
+          - How long one check may run; a check running longer is killed and fails. Default C(30s).
+        type: str
+      retries:
+        description:
+          - How many failures in a row make the container C(unhealthy). Default C(3).
+        type: int
+      start_period:
+        description:
+          - Time the container has to start; failures before the first passing check during
+            this period do not count. Default C(0s).
+        type: str
+      start_interval:
+        description:
+          - Time between two checks during I(healthcheck.start_period). Default C(5s).
+        type: str
+      disable:
+        description:
+          - No health check, not even the image's (as I(healthcheck.test=[NONE]) and C(docker run --no-healthcheck)).
+        type: bool
 attributes:
   check_mode:
     support: full
@@ -306,6 +364,20 @@ EXAMPLES = r'''
       - {type: bind, source: /srv/data, target: /data, read_only: true}
       - {type: bind, source: /srv/backup, target: /backup}
 
+- name: Run a web server and wait until its health check passes (fails with the check's output if not)
+  strata.containers.container:
+    name: web
+    image: registry.internal:5000/web:1.0
+    state: healthy
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1/"]
+      interval: 10s
+      timeout: 3s
+      retries: 3
+      start_period: 30s
+      start_interval: 1s
+    healthy_wait_timeout: 120
+
 - name: Freeze it
   strata.containers.container:
     name: web
@@ -326,7 +398,15 @@ container:
     id: 4f1c0e...
     name: web
     image: registry.internal:5000/web:1.0
-    state: {status: running, pid: 4242, exit_code: null}
+    state:
+      status: running
+      pid: 4242
+      exit_code: null
+      health:
+        status: healthy
+        failing_streak: 0
+        log:
+          - {start: "2026-12-03T16:00:00.100000Z", end: "2026-12-03T16:00:00.150000Z", exit_code: 0, output: ""}
     network:
       ip_address: 172.30.0.2
       networks: {default: {ip_address: 172.30.0.2, gateway: 172.30.0.1, aliases: [web]}}
@@ -379,6 +459,15 @@ CONTAINER_OPTIONS = {
     "stop_timeout": {"type": "int"},
     "read_only": {"type": "bool"},
     "privileged": {"type": "bool"},
+    "healthcheck": {"type": "dict", "options": {
+        "test": {"type": "raw"},
+        "interval": {"type": "str"},
+        "timeout": {"type": "str"},
+        "retries": {"type": "int"},
+        "start_period": {"type": "str"},
+        "start_interval": {"type": "str"},
+        "disable": {"type": "bool"},
+    }},
 }
 
 
@@ -388,8 +477,9 @@ def main():
         "image": {"type": "str"},
         "pull": {"type": "str", "choices": ["missing", "always", "never"], "default": "missing"},
         "platform": {"type": "str"},
-        "state": {"type": "str", "choices": ["created", "started", "stopped", "paused", "absent"],
+        "state": {"type": "str", "choices": ["created", "started", "healthy", "stopped", "paused", "absent"],
                   "default": "started"},
+        "healthy_wait_timeout": {"type": "float", "default": 300},
         "restart": {"type": "bool", "default": False},
         "recreate": {"type": "bool", "default": False},
         "force_kill": {"type": "bool", "default": False},
@@ -404,7 +494,7 @@ def main():
         result = service.ensure(params["name"], state=params["state"], image=params["image"], pull=params["pull"],
                                 params={k: params[k] for k in CONTAINER_OPTIONS}, restart=params["restart"],
                                 recreate=params["recreate"], force_kill=params["force_kill"],
-                                platform=params["platform"])
+                                platform=params["platform"], healthy_wait_timeout=params["healthy_wait_timeout"])
         if not module._diff:
             result.pop("diff", None)
         return result

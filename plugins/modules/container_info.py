@@ -71,13 +71,21 @@ container:
     image_id: {description: The image ID., type: str, returned: always}
     created: {description: "When it was created (UTC, ISO 8601).", type: str, returned: always}
     state:
-      description: C(status) (created, running, paused, restarting, exited), C(running), C(paused),
+      description:
+      - C(status) (created, running, paused, restarting, exited), C(running), C(paused),
         C(pid), C(exit_code), C(started_at), C(finished_at), C(restart_count).
+      - C(health), once a container with a health check has started (Docker's C(State.Health)),
+        with C(status) (C(starting), C(healthy), C(unhealthy)), C(failing_streak) and C(log), the last
+        five checks as C({start, end, exit_code, output}) (output capped at 4096 bytes).
       type: dict
       returned: always
     config:
-      description: What it runs, C(args), C(env), C(user), C(working_dir), C(hostname), C(labels),
+      description:
+      - What it runs, C(args), C(env), C(user), C(working_dir), C(hostname), C(labels),
         C(stop_signal), C(stop_timeout).
+      - C(healthcheck), for a container with a health check, the check it runs (its I(healthcheck)
+        over the image's C(HEALTHCHECK), defaults filled in), with C(test), C(retries), and C(interval),
+        C(timeout), C(start_period), C(start_interval) in nanoseconds.
       type: dict
       returned: always
     host_config:

@@ -68,7 +68,7 @@ def status_text(state, now):
     started = fmt.timestamp(state.get("started_at")) or now
     finished = fmt.timestamp(state.get("finished_at")) or now
     if status == "running":
-        return "Up %s" % fmt.human_duration(now - started)
+        return "Up %s%s" % (fmt.human_duration(now - started), _health_text(state))
     if status == "paused":
         return "Up %s (Paused)" % fmt.human_duration(now - started)
     if status == "restarting":
@@ -76,6 +76,14 @@ def status_text(state, now):
     if status == "exited":
         return "Exited (%d) %s ago" % (state.get("exit_code") or 0, fmt.human_duration(now - finished))
     return status.capitalize()
+
+
+def _health_text(state):
+    """Docker's suffix: " (health: starting)", " (healthy)", " (unhealthy)"."""
+    status = (state.get("health") or {}).get("status")
+    if not status:
+        return ""
+    return " (health: starting)" if status == "starting" else " (%s)" % status
 
 
 def ports_text(view):

@@ -39,7 +39,26 @@ def _ports(ports):
             for port, bindings in ports.items()}
 
 
+def _add_health(shaped, view):
+    """State.Health and Config.Healthcheck, as Docker shows them for a container with a check."""
+    health, check = view["state"].get("health"), view["config"].get("healthcheck")
+    if check:
+        shaped["Config"]["Healthcheck"] = {"Test": check["test"], "Interval": check["interval"],
+                                           "Timeout": check["timeout"], "StartPeriod": check["start_period"],
+                                           "StartInterval": check["start_interval"], "Retries": check["retries"]}
+    if health:
+        shaped["State"]["Health"] = {"Status": health["status"], "FailingStreak": health["failing_streak"],
+                                     "Log": [{"Start": e.get("start"), "End": e.get("end"),
+                                              "ExitCode": e.get("exit_code"), "Output": e.get("output")}
+                                             for e in health["log"]]}
+    return shaped
+
+
 def container_json(view):
+    return _add_health(_container_json(view), view)
+
+
+def _container_json(view):
     state, config, host = view["state"], view["config"], view["host_config"]
     args = config.get("args") or []
     policy, dummy, retries = (host.get("restart_policy") or "no").partition(":")

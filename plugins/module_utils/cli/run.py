@@ -54,6 +54,13 @@ def register(add):
         cmd.add_argument("--privileged", action="store_true", help="give it extended privileges (see the container module)")
         cmd.add_argument("--stop-signal", help="signal that stops it")
         cmd.add_argument("--stop-timeout", type=int, help="seconds to wait for it to stop before killing it")
+        cmd.add_argument("--health-cmd", metavar="COMMAND", help="a command (run by /bin/sh -c) that checks its health")
+        cmd.add_argument("--health-interval", metavar="DURATION", help="time between health checks (30s)")
+        cmd.add_argument("--health-timeout", metavar="DURATION", help="time one health check may run (30s)")
+        cmd.add_argument("--health-retries", type=int, metavar="N", help="failures in a row that make it unhealthy (3)")
+        cmd.add_argument("--health-start-period", metavar="DURATION", help="time to start before failures count (0s)")
+        cmd.add_argument("--health-start-interval", metavar="DURATION", help="time between checks while starting (5s)")
+        cmd.add_argument("--no-healthcheck", action="store_true", help="no health check, not even the image's")
         cmd.add_argument("--pull", choices=("missing", "always", "never"), default="missing")
         cmd.add_argument("--platform", help="os/arch[/variant] to pull")
         cmd.add_argument("image", metavar="IMAGE")
@@ -87,9 +94,23 @@ def container_params(args):
               "published_ports": args.publish or None,
               "mounts": [_mount(v) for v in args.volume] + [_mount(t, tmpfs=True) for t in args.tmpfs] or None}
     params.update(_network_params(args))
+    params["healthcheck"] = _healthcheck(args)
     if args.entrypoint is not None:
         params["entrypoint"] = [args.entrypoint] if args.entrypoint else []
     return params
+
+
+def _healthcheck(args):
+    """--health-* and --no-healthcheck as the healthcheck option (None when none is given)."""
+    check = {"test": args.health_cmd, "interval": args.health_interval, "timeout": args.health_timeout,
+             "retries": args.health_retries, "start_period": args.health_start_period,
+             "start_interval": args.health_start_interval}
+    check = {k: v for k, v in check.items() if v is not None}
+    if args.no_healthcheck:
+        if check:
+            raise CliError("--no-healthcheck conflicts with --health-* options", SETUP_FAILED)
+        return {"disable": True}
+    return check or None
 
 
 def _network_params(args):

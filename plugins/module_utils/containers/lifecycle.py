@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from . import exec_run, network_plan, volume_plan
+from . import exec_run, healthcheck, network_plan, volume_plan
 from .. import _linux
 from .._errors import ContainerError, ContainerNotFound, InvalidSpec, InvalidState
 from ..fs import inroot
@@ -23,6 +23,7 @@ from ..fs.tree import remove_tree
 from ..oci import timestamps
 from ..runtime import overlay
 from ..runtime import bundle, hardening
+from ..runtime import health as _health
 from ..runtime import monitor as _monitor
 from ..runtime.oci import Runtime
 from ..store.containers import ContainerStore, check_name
@@ -67,6 +68,7 @@ class Containers:
             record = {"id": container_id, "name": name, "image": image_name or image_id, "image_id": image_id,
                       "options": options, "restart_policy": options.get("restart_policy", "no"),
                       "labels": dict((config.get("config") or {}).get("Labels") or {}, **options.get("labels", {})),
+                      "healthcheck": healthcheck.effective(config, options.get("healthcheck")),  # the monitor runs it
                       "created": timestamps.now()}
             self.records.put(record)
         try:
@@ -175,6 +177,7 @@ class Containers:
         return int(answer.split()[1])
 
     def _monitor_path(self):
+        self._install("health.py", _health)  # the monitor loads it from beside itself
         return self._install("monitor.py", _monitor)
 
     def _install(self, filename, module):

@@ -10,6 +10,7 @@ import ipaddress
 import re
 import shlex
 
+from . import healthcheck
 from .._errors import InvalidSpec
 from ..networks.ports import parse_ports
 from ..networks import definitions, etcfiles
@@ -254,6 +255,7 @@ NORMALIZERS = {
     "stop_timeout": _non_negative("stop_timeout"),
     "read_only": bool,
     "privileged": bool,
+    "healthcheck": healthcheck.normalize,
 }
 DEFAULTS = {"network_mode": "bridge", "restart_policy": "no", "read_only": False, "privileged": False, "labels": {}, "mounts": [],
             "published_ports": [], "memory": None, "cpus": None, "pids_limit": None, "stop_timeout": None}
@@ -296,6 +298,9 @@ def differences(image_config, existing, wanted):
         if key in _MERGED:
             field = _MERGED[key]
             if have[field] != want[field]:
+                found[key] = (existing.get(key), value)
+        elif key == "healthcheck":  # the check that runs, the image's HEALTHCHECK under the option
+            if healthcheck.effective(image_config, existing.get(key)) != healthcheck.effective(image_config, value):
                 found[key] = (existing.get(key), value)
         elif existing.get(key, DEFAULTS.get(key)) != value:
             found[key] = (existing.get(key, DEFAULTS.get(key)), value)

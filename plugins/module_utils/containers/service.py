@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 
-from . import options as container_options, view as container_view
-from .._errors import ContainerNotFound, ImageNotFound, InvalidSpec
+from . import healthcheck, options as container_options, view as container_view
+from .._errors import ContainerNotFound, EngineError, ImageNotFound, InvalidSpec
 from .lifecycle import Containers
 
-STATES = ("created", "started", "stopped", "paused", "absent")
+STATES = ("created", "started", "healthy", "stopped", "paused", "absent")
 
 
 class ContainerService:
@@ -33,7 +33,7 @@ class ContainerService:
 
     # ------------------------------------------------------------------ planning
     def ensure(self, name, state="started", image=None, pull="missing", params=None, restart=False,
-               recreate=False, force_kill=False, platform=None):
+               recreate=False, force_kill=False, platform=None, healthy_wait_timeout=300):
         if state not in STATES:
             raise InvalidSpec("state must be one of %s, not %r" % (", ".join(STATES), state))
         record = self.find(name)
@@ -58,7 +58,19 @@ class ContainerService:
         elif changes:
             steps.append("update")
         steps += self._state_steps(record if "create" not in steps else None, state, restart)
-        return self._finish(name, record, steps, changes, force_kill, image, image_id, options)
+        result = self._finish(name, record, steps, changes, force_kill, image, image_id, options)
+        if state == "healthy" and not self.images.check_mode:  # a check run reports without waiting
+            self._wait_healthy(name, result, healthy_wait_timeout)
+        return result
+
+    def _wait_healthy(self, name, result, timeout):
+        record = self.containers.records.find(name)
+        try:
+            healthcheck.wait_healthy(self.containers, record, timeout)
+        except EngineError as exc:
+            exc.details["container"] = container_view.view(self.containers, record)
+            raise
+        result["container"] = container_view.view(self.containers, record)
 
     def _image_id(self, image, pull, platform, steps):
         """The image's ID, pulling it when the policy says so (in check mode: the ID it would have)."""
@@ -84,7 +96,7 @@ class ContainerService:
             return ["stop"] if status in ("running", "paused", "restarting") else []
         if state == "paused":
             return [] if status == "paused" else (["pause"] if running else ["start", "pause"])
-        # started
+        # started, or healthy (started, then a wait)
         if status == "paused":
             return ["stop", "start"] if restart else ["unpause"]
         if running:

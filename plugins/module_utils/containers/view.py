@@ -7,6 +7,7 @@ from __future__ import annotations
 from ..fs.atomic import read_json
 from . import network_plan
 from ..runtime import cgroups
+from ..runtime import health as _health
 
 
 def view(containers, record):
@@ -16,7 +17,7 @@ def view(containers, record):
     spec = read_json(containers.records.path(record["id"], "config.json"), {}) or {}
     process = spec.get("process") or {}
     options = record.get("options") or {}
-    return {
+    shown = {
         "id": record["id"],
         "name": record["name"],
         "image": record.get("image"),
@@ -64,6 +65,21 @@ def view(containers, record):
         "log_path": containers.records.path(record["id"], "log.json"),
         "rootfs": containers.records.path(record["id"], "rootfs"),
     }
+    _add_health(shown, containers, record)
+    return shown
+
+
+def _add_health(shown, containers, record):
+    """Docker's State.Health (once started) and Config.Healthcheck, for a container with a check."""
+    check = record.get("healthcheck")
+    if not check:
+        return
+    shown["config"]["healthcheck"] = {k: check[k] for k in ("test", "interval", "timeout", "start_period",
+                                                            "start_interval", "retries")}
+    health = read_json(containers.records.path(record["id"], _health.HEALTH), None)
+    if isinstance(health, dict):
+        shown["state"]["health"] = {"status": health.get("status"), "failing_streak": health.get("failing_streak", 0),
+                                    "log": health.get("log") or []}
 
 
 def _network(record, status):

@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The per-container monitor (like conmon): a detached process that runs the container with
 the OCI runtime, keeps its output as JSON lines with timestamps, records its exit code and
-time and applies the restart policy. (Published ports are the kernel's: netavark's DNAT.)
+time, applies the restart policy and runs its health checks (health.py, in a thread). (Published
+ports are the kernel's: netavark's DNAT.)
 
 It must outlive the Ansible module that started it and the module's deleted temp files, so
 this file is stdlib-only and self-contained: the engine copies it into the store
@@ -14,6 +15,7 @@ this file is stdlib-only and self-contained: the engine copies it into the store
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import json
 import os
 import selectors
@@ -139,16 +141,32 @@ class Monitor:
         proc = subprocess.Popen(self.runtime + ["run", "--bundle", self.dir, "--pid-file", pid_file, self.id],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         pid = self.wait_for_pid(proc, pid_file)
+        checker = None
         if pid:
             self.update_state(status="running", pid=pid, started_at=now(), finished_at=None, exit_code=None,
                               monitor_pid=os.getpid())
+            checker = self.start_health()
             self.report("ok %d" % pid)
         errors = self.pump(proc)
         code = proc.wait()
+        if checker is not None:
+            checker.stop()
         if not pid:
             self.report("error %s" % (errors.strip().splitlines() or ["the runtime exited with %d" % code])[-1])
         self.update_state(status="exited", pid=None, exit_code=code, finished_at=now())
         return code, bool(pid)
+
+    def start_health(self):
+        """Its health checks (health.py, in a thread) when it has a HEALTHCHECK; a failure to
+        start them is written to monitor.err and leaves the container running."""
+        check = read_json(self.path("container.json"), self.config).get("healthcheck")
+        if not check:
+            return None
+        try:
+            return load_health().start(self.dir, self.id, self.runtime, check)
+        except Exception as exc:  # pylint: disable=broad-except  # the container runs on without checks
+            sys.stderr.write("%s cannot start health checks: %r\n" % (now(), exc))
+            return None
 
     def wait_for_pid(self, proc, pid_file, timeout=30):
         deadline = time.time() + timeout
@@ -221,6 +239,16 @@ class Monitor:
             time.sleep(min(0.1 * 2 ** restarts, 10))  # Docker backs off between restarts too
             if os.path.exists(self.path(STOP_REQUEST)):  # stopped while waiting
                 break
+
+
+def load_health():
+    """health.py from beside this file (the engine installs both; -I keeps the script's own
+    directory out of sys.path, so it is loaded by path)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "health.py")
+    spec = importlib.util.spec_from_file_location("strata_health", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def main(argv):
