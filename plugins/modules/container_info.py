@@ -32,9 +32,9 @@ options:
   logs:
     description:
       - With I(name), also return the container's output, as C(docker logs) does, from its log
-        driver (C(json-file): its files, rotated ones included; C(journald): C(journalctl) on the
-        host). Each line comes with its time (as C(docker logs --timestamps)).
-      - A container with C(log_driver=none) has none to read: the task fails, as C(docker logs) does.
+        driver (the files of C(json-file), rotated ones included, or the journal through
+        C(journalctl) for C(journald)). Each line comes with its time (as C(docker logs --timestamps)).
+      - A container with C(log_driver=none) has none to read, so the task fails, as C(docker logs) does.
     type: bool
     default: false
   logs_since:

@@ -86,8 +86,8 @@ def test_journald_lines_are_in_the_vms_journal_and_read_back(vm, registry):
             {"strata.containers.container_info": {"name": "journaled", "logs": True,
                                                   "logs_since": "{{ r0.logs[1].time }}"}})
         logs = _ok(info)["logs"]
-        assert sorted((e["stream"], e["log"]) for e in logs) == [("stderr", "second\n"), ("stdout", "first\n"),
-                                                                ("stdout", "third\n")]
+        expected = [("stderr", "second\n"), ("stdout", "first\n"), ("stdout", "third\n")]
+        assert sorted((e["stream"], e["log"]) for e in logs) == expected
         assert _ok(info)["container"]["log_path"] == ""
         assert _ok(tail)["logs"] == logs[-1:]
         assert _ok(since)["logs"] == logs[1:]
