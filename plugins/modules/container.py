@@ -309,6 +309,29 @@ options:
         description:
           - No health check, not even the image's (as I(healthcheck.test=[NONE]) and C(docker run --no-healthcheck)).
         type: bool
+  log_driver:
+    description:
+      - Where the container's output goes, as C(docker run --log-driver). C(json-file) (the
+        default) keeps it in the container's C(log.json) in Docker's format; C(journald) sends
+        each line to the systemd journal with Docker's fields (C(CONTAINER_NAME), C(CONTAINER_ID),
+        C(CONTAINER_ID_FULL), C(CONTAINER_TAG), C(SYSLOG_IDENTIFIER), C(PRIORITY) 6 for stdout and
+        3 for stderr), and needs systemd-journald on the host; C(none) keeps nothing.
+      - Changing it recreates the container.
+    type: str
+    choices: [json-file, journald, none]
+  log_options:
+    description:
+      - The log driver's options, with Docker's names, as C(docker run --log-opt).
+      - "C(json-file): C(max-size) (C(10m), C(512k): decimal units, as Docker's) rotates the file
+        at that size, keeping C(max-file) files (default 1 once C(max-size) is set), gzipped
+        when C(compress=true). Without C(max-size) the log is capped at 16 MiB rotated into two
+        files (Docker keeps everything: a full disk on a fleet host is worse than a lost old line)."
+      - "C(journald): C(tag), a template such as C({{.Name}}) (fields C(ID), C(FullID), C(Name),
+        C(ImageName), C(ImageID), C(ImageFullID)) for C(CONTAINER_TAG) and C(SYSLOG_IDENTIFIER)
+        (default the short ID)."
+      - An option the driver does not know is an error. Changing them recreates the container.
+    type: dict
+    aliases: [log_opt]
 attributes:
   check_mode:
     support: full
@@ -377,6 +400,22 @@ EXAMPLES = r'''
       start_period: 30s
       start_interval: 1s
     healthy_wait_timeout: 120
+- name: A chatty worker whose log never takes more than 3 x 10 MB, as --log-opt max-size=10m --log-opt max-file=3
+  strata.containers.container:
+    name: worker
+    image: registry.internal:5000/worker:1.0
+    log_driver: json-file
+    log_options:
+      max-size: 10m
+      max-file: 3
+
+- name: Its output in the systemd journal (journalctl CONTAINER_NAME=api-journal)
+  strata.containers.container:
+    name: api-journal
+    image: registry.internal:5000/api:1.0
+    log_driver: journald
+    log_options:
+      tag: "{{ '{{.Name}}' }}"
 
 - name: Freeze it
   strata.containers.container:
@@ -468,6 +507,8 @@ CONTAINER_OPTIONS = {
         "start_interval": {"type": "str"},
         "disable": {"type": "bool"},
     }},
+    "log_driver": {"type": "str", "choices": ["json-file", "journald", "none"]},
+    "log_options": {"type": "dict", "aliases": ["log_opt"]},
 }
 
 

@@ -61,6 +61,9 @@ def register(add):
         cmd.add_argument("--health-start-period", metavar="DURATION", help="time to start before failures count (0s)")
         cmd.add_argument("--health-start-interval", metavar="DURATION", help="time between checks while starting (5s)")
         cmd.add_argument("--no-healthcheck", action="store_true", help="no health check, not even the image's")
+        cmd.add_argument("--log-driver", help="json-file (default), journald or none")
+        cmd.add_argument("--log-opt", action="append", default=[], metavar="KEY=VALUE",
+                         help="a log driver option: max-size, max-file, compress (json-file), tag (journald)")
         cmd.add_argument("--pull", choices=("missing", "always", "never"), default="missing")
         cmd.add_argument("--platform", help="os/arch[/variant] to pull")
         cmd.add_argument("image", metavar="IMAGE")
@@ -87,6 +90,7 @@ def container_params(args):
               "stop_signal": args.stop_signal, "stop_timeout": args.stop_timeout,
               "dns": args.dns or None, "dns_search": args.dns_search or None, "dns_options": args.dns_option or None,
               "etc_hosts": args.add_host or None, "domainname": args.domainname,
+              "log_driver": args.log_driver, "log_options": key_values(args.log_opt, "log option") or None,
               "read_only": True if args.read_only else None,
               "privileged": True if args.privileged else None,
               "env": {k: v for k, v in env.items() if v is not None} or None,

@@ -14,7 +14,8 @@ import sys
 import tempfile
 import time
 
-from . import exec_run, healthcheck, network_plan, volume_plan
+from . import exec_run, healthcheck, logconfig, network_plan, volume_plan
+from . import logs as container_logs
 from .. import _linux
 from .._errors import ContainerError, ContainerNotFound, InvalidSpec, InvalidState
 from ..fs import inroot
@@ -24,6 +25,7 @@ from ..oci import timestamps
 from ..runtime import overlay
 from ..runtime import bundle, hardening
 from ..runtime import health as _health
+from ..runtime import logdrivers as _logdrivers
 from ..runtime import monitor as _monitor
 from ..runtime.oci import Runtime
 from ..store.containers import ContainerStore, check_name
@@ -70,6 +72,7 @@ class Containers:
                       "labels": dict((config.get("config") or {}).get("Labels") or {}, **options.get("labels", {})),
                       "healthcheck": healthcheck.effective(config, options.get("healthcheck")),  # the monitor runs it
                       "created": timestamps.now()}
+            record["log_config"] = logconfig.settings(options, record)
             self.records.put(record)
         try:
             record["network"], netns = network_plan.plan(self.store.root, container_id, name, options, self.records)
@@ -154,6 +157,7 @@ class Containers:
         if self.status(record) in ("running", "paused", "restarting"):
             raise InvalidState("container %s is already running" % record["name"], name=record["name"])
         network_plan.check_ports_free(record.get("ports") or [])
+        container_logs.check_host(record)
         self.ensure_mounted(record)
         volume_plan.ensure_available(self.volumes, record)
         directory = self.records.path(record["id"])
@@ -178,6 +182,7 @@ class Containers:
 
     def _monitor_path(self):
         self._install("health.py", _health)  # the monitor loads it from beside itself
+        self._install("logdrivers.py", _logdrivers)  # the monitor imports it from its own folder
         return self._install("monitor.py", _monitor)
 
     def _install(self, filename, module):
@@ -326,20 +331,9 @@ class Containers:
             process["cwd"] = chdir
         return process
 
-    def logs(self, record):
-        """The container's output so far: a list of {time, stream, log}."""
-        entries = []
-        for name in (_monitor.LOG + ".1", _monitor.LOG):  # the older half, kept by the monitor's rotation
-            try:
-                with open(self.records.path(record["id"], name), encoding="utf-8") as handle:
-                    for line in handle:
-                        try:
-                            entries.append(json.loads(line))
-                        except ValueError:
-                            continue  # a line cut by a crash
-            except FileNotFoundError:
-                pass
-        return entries
+    def logs(self, record, since=None, until=None, tail=None):
+        """Its output so far, from its log driver: a list of {time, stream, log} (see logs.read)."""
+        return container_logs.read(self.records.path(record["id"]), record, since, until, tail)
 
 
 def _runtime_failed(stderr):

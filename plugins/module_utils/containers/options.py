@@ -11,6 +11,7 @@ import re
 import shlex
 
 from . import healthcheck
+from . import logconfig
 from .._errors import InvalidSpec
 from ..networks.ports import parse_ports
 from ..networks import definitions, etcfiles
@@ -256,9 +257,12 @@ NORMALIZERS = {
     "read_only": bool,
     "privileged": bool,
     "healthcheck": healthcheck.normalize,
+    "log_driver": logconfig.driver,
+    "log_options": logconfig.options,
 }
 DEFAULTS = {"network_mode": "bridge", "restart_policy": "no", "read_only": False, "privileged": False, "labels": {}, "mounts": [],
-            "published_ports": [], "memory": None, "cpus": None, "pids_limit": None, "stop_timeout": None}
+            "published_ports": [], "memory": None, "cpus": None, "pids_limit": None, "stop_timeout": None,
+            "log_driver": "json-file", "log_options": {}}
 
 
 def normalize(params):
@@ -278,6 +282,7 @@ def normalize(params):
         raise InvalidSpec("networks need network_mode bridge (or a network's name), not %s" % options["network_mode"])
     if options.get("published_ports") and options.get("network_mode", "bridge") != "bridge":
         raise InvalidSpec("published_ports need network_mode bridge, not %s" % options["network_mode"])
+    logconfig.check(options)
     return options
 
 

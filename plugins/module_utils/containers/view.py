@@ -57,12 +57,14 @@ def view(containers, record):
             "pids_limit": options.get("pids_limit", 0),
             "read_only": options.get("read_only", False),
             "privileged": options.get("privileged", False),
+            "log_config": {"type": options.get("log_driver", "json-file"), "config": options.get("log_options", {})},
         },
         "network": _network(record, status),
         "mounts": [{"type": m["type"], "source": m["source"], "destination": m["target"], "rw": not m["read_only"]}
                    for m in options.get("mounts") or []],
         "resources": _resources(containers, record, status),
-        "log_path": containers.records.path(record["id"], "log.json"),
+        "log_path": containers.records.path(record["id"], "log.json")
+        if options.get("log_driver", "json-file") == "json-file" else "",
         "rootfs": containers.records.path(record["id"], "rootfs"),
     }
     _add_health(shown, containers, record)

@@ -1,13 +1,13 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The per-container monitor (like conmon): a detached process that runs the container with
-the OCI runtime, keeps its output as JSON lines with timestamps, records its exit code and
+the OCI runtime, sends its output to its log driver (logdrivers.py), records its exit code and
 time, applies the restart policy and runs its health checks (health.py, in a thread). (Published
 ports are the kernel's: netavark's DNAT.)
 
 It must outlive the Ansible module that started it and the module's deleted temp files, so
-this file is stdlib-only and self-contained: the engine copies it into the store
-(``<root>/bin/monitor.py``) and runs that copy. Usage::
+this file (and logdrivers.py) is stdlib-only: the engine copies both into the store
+(``<root>/bin/monitor.py``, ``<root>/bin/logdrivers.py``) and runs that copy. Usage::
 
     python3 monitor.py CONTAINER_DIR HANDSHAKE_FD RUNTIME_ARGV_JSON
 """
@@ -23,15 +23,19 @@ import subprocess
 import sys
 import time
 
+try:
+    from . import logdrivers  # imported as part of the engine
+except ImportError:  # run as the store's copy: bin/logdrivers.py sits next to it (-I leaves its folder out of sys.path)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import logdrivers  # pylint: disable=import-error
+
 STATE = "state.json"
-LOG = "log.json"
+LOG = logdrivers.LOG
 STOP_REQUEST = "stop-requested"
-# Bounds, whatever the container prints: its log is rotated once (log.json -> log.json.1) when it
-# passes LOG_MAX, so it takes at most twice that on disk (real rotation options come later); a
+# Bounds, whatever the container prints: its log driver bounds its log (logdrivers.py); a
 # line longer than LINE_MAX is logged in pieces, as Docker's json-file does; the monitor keeps
 # only the last ERRORS_TAIL of stderr, for the message of a start that failed; monitor.err is
 # emptied at a start when it passed ERR_MAX.
-LOG_MAX = 16 * 1024 * 1024
 LINE_MAX = 16 * 1024
 ERRORS_TAIL = 64 * 1024
 ERR_MAX = 1024 * 1024
@@ -63,29 +67,6 @@ def split_at_char(data, size):
         if cut >= len(data) or not 0x80 <= data[cut] < 0xC0:  # not a continuation byte
             return data[:cut], data[cut:]
     return data[:size], data[size:]
-
-
-class LogFile:
-    """log.json, one JSON line per line of output, rotated to log.json.1 past ``limit`` bytes."""
-
-    def __init__(self, path, limit=None):
-        self.path = path
-        self.limit = LOG_MAX if limit is None else limit
-        self.handle = open(path, "ab")
-
-    def write(self, stream, data):
-        line = {"time": now(), "stream": stream, "log": data.decode("utf-8", "replace")}
-        self.handle.write(json.dumps(line).encode() + b"\n")
-        if self.handle.tell() >= self.limit:
-            self.handle.close()
-            os.rename(self.path, self.path + ".1")  # the one before goes: two files at most
-            self.handle = open(self.path, "ab")
-
-    def flush(self):
-        self.handle.flush()
-
-    def close(self):
-        self.handle.close()
 
 
 def read_json(path, default=None):
@@ -189,7 +170,7 @@ class Monitor:
         sel.register(proc.stdout, selectors.EVENT_READ, "stdout")
         sel.register(proc.stderr, selectors.EVENT_READ, "stderr")
         pending = {"stdout": b"", "stderr": b""}
-        log = LogFile(self.path(LOG))
+        log = logdrivers.open_writer(self.dir, self.config)
         try:
             while sel.get_map():
                 for key, dummy in sel.select():
