@@ -287,7 +287,7 @@ options:
   device_cgroup_rules:
     description:
       - More rules of the devices cgroup, C(TYPE MAJOR:MINOR ACCESS) such as C(c 1:3 rwm) or
-        C(c 42:* r), as C(docker run --device-cgroup-rule): the container may then open nodes it
+        C(c 42:* r), as C(docker run --device-cgroup-rule). The container may then open nodes it
         makes itself (with C(mknod)) of these numbers.
     type: list
     elements: str
@@ -300,7 +300,7 @@ options:
     elements: raw
   sysctls:
     description:
-      - Kernel parameters of the container's own namespaces, as C(docker run --sysctl): C(net.*)
+      - Kernel parameters of the container's own namespaces, as C(docker run --sysctl). C(net.*)
         (not with I(network_mode) C(host) or C(container:NAME)), C(fs.mqueue.*) and the IPC ones
         C(kernel.msgmax), C(kernel.msgmnb), C(kernel.msgmni), C(kernel.sem), C(kernel.shmall),
         C(kernel.shmmax), C(kernel.shmmni), C(kernel.shm_rmid_forced) (Docker's list). Others,
@@ -319,15 +319,15 @@ options:
     type: str
   init:
     description:
-      - Run a minimal init as PID 1 (C(docker run --init)): it passes signals to the command and
+      - Run a minimal init as PID 1 (C(docker run --init)). It passes signals to the command and
         reaps the zombie processes it leaves. The init is the host's C(tini-static) (Debian's
         C(tini) package; the C(strata.containers.host) role installs it) or else C(catatonit),
         mounted read-only at C(/sbin/docker-init).
     type: bool
   env_file:
     description:
-      - A file on the target of C(KEY=VALUE) lines (Docker's C(--env-file) format: C(#) comments,
-        no quotes removed; a bare C(KEY) takes the value of the module's environment). I(env)
+      - A file on the target of C(KEY=VALUE) lines, in Docker's C(--env-file) format (C(#) comments,
+        no quotes removed, a bare C(KEY) takes the value of the module's environment). I(env)
         wins over it. Its variables are compared as I(env) is, so a change of the file's
         content recreates the container.
     type: path
@@ -375,8 +375,8 @@ options:
     default: true
   comparisons:
     description:
-      - How an existing container's options are compared with the task's, as in community.docker
-        - per option C(strict) (any difference recreates or updates), C(ignore) (never), or
+      - How an existing container's options are compared with the task's, as in community.docker.
+        Per option C(strict) (any difference recreates or updates), C(ignore) (never), or
         C(allow_more_present) (a list or dict of the container may hold more than the task
         asks, such as a label or a mount someone else added). The key C('*') sets the
         default (C(strict) or C(ignore)) for all options not named; C(image) is an option too.
