@@ -141,3 +141,8 @@ def finish(options, params):
     if options.get("memory_swap") not in (None, -1):
         limits.resources(options)  # memory_swap without memory, or below it, is refused now
     return options
+
+
+def view(options):
+    """These options as container_info shows them (in host_config), Docker's defaults for unset ones."""
+    return {key: options.get(key, default) for key, default in DEFAULTS.items()}

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from ..fs.atomic import read_json
-from . import network_plan
+from . import network_plan, run_options
 from ..runtime import cgroups
 
 
@@ -56,6 +56,7 @@ def view(containers, record):
             "pids_limit": options.get("pids_limit", 0),
             "read_only": options.get("read_only", False),
             "privileged": options.get("privileged", False),
+            **run_options.view(options),
         },
         "network": _network(record, status),
         "mounts": [{"type": m["type"], "source": m["source"], "destination": m["target"], "rw": not m["read_only"]}

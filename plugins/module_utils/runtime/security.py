@@ -93,9 +93,9 @@ def _selected(rule, caps, arch, kernel):
             min_kernel = tuple(int(x) for x in str(inc["minKernel"]).split(".")[:2])
         except ValueError:
             min_kernel = None
-    return seccomp._selected({"caps": inc.get("caps") or [], "arches": inc.get("arches") or [],  # pylint: disable=protected-access
-                              "min_kernel": min_kernel, "not_caps": exc.get("caps") or [],
-                              "not_arches": exc.get("arches") or []}, caps, arch, kernel)
+    condition = {"caps": inc.get("caps") or [], "arches": inc.get("arches") or [], "min_kernel": min_kernel,
+                 "not_caps": exc.get("caps") or [], "not_arches": exc.get("arches") or []}
+    return seccomp._selected(condition, caps, arch, kernel)  # pylint: disable=protected-access
 
 
 def apply(spec, security_opts, capabilities):

@@ -63,3 +63,8 @@ def test_comparisons():
         comparisons.check({"colour": "strict"}, options.NORMALIZERS)
     with pytest.raises(InvalidSpec, match="'\\*' may be strict or ignore"):
         comparisons.check({"*": "allow_more_present"}, options.NORMALIZERS)
+
+
+def test_view_shows_defaults_for_unset_options():
+    shown = run_options.view({"cap_add": ["CAP_NET_ADMIN"]})
+    assert shown["cap_add"] == ["CAP_NET_ADMIN"] and shown["shm_size"] == 64 << 20 and shown["init"] is False
