@@ -49,7 +49,8 @@ options:
     type: str
   state:
     description:
-      - C(created) makes sure the container exists, without starting it.
+      - C(created) makes sure the container exists, without starting it; C(present) is the same
+        (community.docker's name for it).
       - C(started) makes sure it runs (a paused container is resumed).
       - C(healthy) does what C(started) does, then waits until its health check (I(healthcheck),
         else the image's C(HEALTHCHECK)) passes, as community.docker's does. It fails, with the
@@ -61,7 +62,7 @@ options:
       - C(paused) makes sure it runs with its processes frozen.
       - C(absent) stops and removes it. Named volumes stay.
     type: str
-    choices: [created, started, healthy, stopped, paused, absent]
+    choices: [created, present, started, healthy, stopped, paused, absent]
     default: started
   healthy_wait_timeout:
     description:
@@ -332,6 +333,135 @@ options:
       - An option the driver does not know is an error. Changing them recreates the container.
     type: dict
     aliases: [log_opt]
+  cap_add:
+    description:
+      - Capabilities to add to Docker's default set, as C(docker run --cap-add), by name with
+        or without C(CAP_) (C(NET_ADMIN), C(net_admin), C(CAP_NET_ADMIN)), or C(ALL). An unknown
+        name is an error. The seccomp profile follows them, as Docker's does (C(SYS_ADMIN)
+        allows C(mount)).
+    type: list
+    elements: str
+    aliases: [capabilities]
+  cap_drop:
+    description:
+      - Capabilities to drop from the default set, as C(docker run --cap-drop); C(ALL) drops
+        every one, and I(cap_add) then gives back those named there.
+    type: list
+    elements: str
+  security_opts:
+    description:
+      - As C(docker run --security-opt). C(no-new-privileges[:true|false]) (set by default here),
+        C(seccomp=unconfined) (no seccomp filter), C(seccomp=/path/profile.json) (a profile in
+        Docker's JSON format, read on the target), C(label=disable) and C(apparmor=unconfined)
+        (accepted for playbooks written for Docker; this engine applies no SELinux label or
+        AppArmor profile). Anything else is an error.
+    type: list
+    elements: str
+  devices:
+    description:
+      - Host devices in the container, C(/dev/host[:/dev/in-container][:permissions]) with
+        permissions of C(r), C(w) and C(m) (default C(rwm)), as C(docker run --device). The node
+        is created in the container's C(/dev) and allowed in its devices cgroup. A path that is
+        not a device on the target is an error.
+    type: list
+    elements: str
+  device_cgroup_rules:
+    description:
+      - More rules of the devices cgroup, C(TYPE MAJOR:MINOR ACCESS) such as C(c 1:3 rwm) or
+        C(c 42:* r), as C(docker run --device-cgroup-rule). The container may then open nodes it
+        makes itself (with C(mknod)) of these numbers.
+    type: list
+    elements: str
+  ulimits:
+    description:
+      - Resource limits, C(name:soft[:hard]) (community.docker's form) or C(name=soft[:hard])
+        (C(docker run --ulimit)), or dicts with I(name), I(soft), I(hard); C(-1) is unlimited.
+        Names as Docker's, such as C(nofile), C(nproc), C(core), C(memlock), C(stack).
+    type: list
+    elements: raw
+  sysctls:
+    description:
+      - Kernel parameters of the container's own namespaces, as C(docker run --sysctl). C(net.*)
+        (not with I(network_mode) C(host) or C(container:NAME)), C(fs.mqueue.*) and the IPC ones
+        C(kernel.msgmax), C(kernel.msgmnb), C(kernel.msgmni), C(kernel.sem), C(kernel.shmall),
+        C(kernel.shmmax), C(kernel.shmmni), C(kernel.shm_rmid_forced) (Docker's list). Others,
+        such as C(vm.swappiness) or C(kernel.panic), would change the whole host and are refused.
+    type: dict
+  tmpfs:
+    description:
+      - tmpfs mounts, C(/path[:options]) as C(docker run --tmpfs), for example
+        C(/cache:size=64m,mode=1700). Mounted C(nosuid), C(nodev), C(noexec) (C(exec) in the
+        options lifts it), mode 1777 unless given.
+    type: list
+    elements: str
+  shm_size:
+    description:
+      - Size of C(/dev/shm), as C(64m) (Docker's default) or C(1g).
+    type: str
+  init:
+    description:
+      - Run a minimal init as PID 1 (C(docker run --init)). It passes signals to the command and
+        reaps the zombie processes it leaves. The init is the host's C(tini-static) (Debian's
+        C(tini) package; the C(strata.containers.host) role installs it) or else C(catatonit),
+        mounted read-only at C(/sbin/docker-init).
+    type: bool
+  env_file:
+    description:
+      - A file on the target of C(KEY=VALUE) lines, in Docker's C(--env-file) format (C(#) comments,
+        no quotes removed, a bare C(KEY) takes the value of the module's environment). I(env)
+        wins over it. Its variables are compared as I(env) is, so a change of the file's
+        content recreates the container.
+    type: path
+  group_add:
+    description:
+      - More groups for the container's process, by name (from the image's C(/etc/group)) or number.
+    type: list
+    elements: str
+    aliases: [groups]
+  memory_reservation:
+    description:
+      - Soft memory limit, as C(256m). Changes in place.
+    type: str
+  memory_swap:
+    description:
+      - Memory plus swap, as C(1g), at least I(memory) (needed with it); C(-1) for unlimited
+        swap. Changes in place.
+    type: str
+  cpu_shares:
+    description:
+      - Relative CPU weight (Docker's default 1024). Changes in place.
+    type: int
+  cpuset_cpus:
+    description:
+      - The CPUs the container may run on, as C(0-2,4). Changes in place.
+    type: str
+  oom_score_adj:
+    description:
+      - The container's OOM score adjustment, -1000 to 1000.
+    type: int
+  auto_remove:
+    description:
+      - Remove the container when it exits, as C(docker run --rm). With I(detach=false) it is
+        removed at the end of the task; a detached one, having no daemon to remove it, is removed
+        by the next task or C(strata) command that looks it up by name (its state stays C(exited)
+        until then).
+    type: bool
+  detach:
+    description:
+      - With C(false), a container this task starts runs to completion, as C(docker run) without
+        C(-d) does, and the result holds its exit code (I(rc), and community.docker's I(status)),
+        I(stdout) and I(stderr) (and their concatenation in I(container.Output)); the task fails
+        when the exit code is not 0. Each run starts it again, as C(docker start) would.
+    type: bool
+    default: true
+  comparisons:
+    description:
+      - How an existing container's options are compared with the task's, as in community.docker.
+        Per option C(strict) (any difference recreates or updates), C(ignore) (never), or
+        C(allow_more_present) (a list or dict of the container may hold more than the task
+        asks, such as a label or a mount someone else added). The key C('*') sets the
+        default (C(strict) or C(ignore)) for all options not named; C(image) is an option too.
+    type: dict
 attributes:
   check_mode:
     support: full
@@ -417,6 +547,33 @@ EXAMPLES = r'''
     log_options:
       tag: "{{ '{{.Name}}' }}"
 
+- name: A server with only the capability it needs, a device, limits and an init as PID 1
+  strata.containers.container:
+    name: edge
+    image: registry.internal:5000/edge:1.0
+    cap_drop: [ALL]
+    cap_add: [NET_BIND_SERVICE]
+    security_opts: [no-new-privileges]
+    devices: ["/dev/net/tun:/dev/net/tun:rwm"]
+    ulimits: ["nofile:4096:8192"]
+    sysctls:
+      net.ipv4.ip_unprivileged_port_start: 1024
+    tmpfs: ["/cache:size=64m"]
+    shm_size: 256m
+    init: true
+    comparisons:
+      labels: allow_more_present
+
+- name: A migration run to completion, its output in the result, then removed
+  strata.containers.container:
+    name: migrate
+    image: registry.internal:5000/api:1.0
+    command: ["/app/migrate", "--apply"]
+    env_file: /etc/api/migrate.env
+    detach: false
+    auto_remove: true
+  register: migration
+
 - name: Freeze it
   strata.containers.container:
     name: web
@@ -450,6 +607,24 @@ container:
       ip_address: 172.30.0.2
       networks: {default: {ip_address: 172.30.0.2, gateway: 172.30.0.1, aliases: [web]}}
       ports: {"80/tcp": [{host_ip: 127.0.0.1, host_port: "8080"}]}
+rc:
+  description: The container's exit code, with I(detach=false).
+  returned: when I(detach=false) and the task started the container
+  type: int
+  sample: 0
+status:
+  description: The same exit code, under community.docker's name.
+  returned: when I(detach=false) and the task started the container
+  type: int
+  sample: 0
+stdout:
+  description: What the container printed on its standard output, with I(detach=false).
+  returned: when I(detach=false) and the task started the container
+  type: str
+stderr:
+  description: What the container printed on its standard error, with I(detach=false).
+  returned: when I(detach=false) and the task started the container
+  type: str
 actions:
   description: The steps taken (or, in check mode, to be taken), such as C(create web), C(start web).
   returned: always
@@ -509,6 +684,24 @@ CONTAINER_OPTIONS = {
     }},
     "log_driver": {"type": "str", "choices": ["json-file", "journald", "none"]},
     "log_options": {"type": "dict", "aliases": ["log_opt"]},
+    "cap_add": {"type": "list", "elements": "str", "aliases": ["capabilities"]},
+    "cap_drop": {"type": "list", "elements": "str"},
+    "security_opts": {"type": "list", "elements": "str"},
+    "devices": {"type": "list", "elements": "str"},
+    "device_cgroup_rules": {"type": "list", "elements": "str"},
+    "ulimits": {"type": "list", "elements": "raw"},
+    "sysctls": {"type": "dict"},
+    "tmpfs": {"type": "list", "elements": "str"},
+    "shm_size": {"type": "str"},
+    "init": {"type": "bool"},
+    "env_file": {"type": "path"},
+    "group_add": {"type": "list", "elements": "str", "aliases": ["groups"]},
+    "memory_reservation": {"type": "str"},
+    "memory_swap": {"type": "str"},
+    "cpu_shares": {"type": "int"},
+    "cpuset_cpus": {"type": "str"},
+    "oom_score_adj": {"type": "int"},
+    "auto_remove": {"type": "bool"},
 }
 
 
@@ -518,13 +711,15 @@ def main():
         "image": {"type": "str"},
         "pull": {"type": "str", "choices": ["missing", "always", "never"], "default": "missing"},
         "platform": {"type": "str"},
-        "state": {"type": "str", "choices": ["created", "started", "healthy", "stopped", "paused", "absent"],
+        "state": {"type": "str", "choices": ["created", "present", "started", "healthy", "stopped", "paused", "absent"],
                   "default": "started"},
         "healthy_wait_timeout": {"type": "float", "default": 300},
         "restart": {"type": "bool", "default": False},
         "recreate": {"type": "bool", "default": False},
         "force_kill": {"type": "bool", "default": False},
         "runtime": {"type": "str", "choices": ["runc", "crun"]},
+        "detach": {"type": "bool", "default": True},
+        "comparisons": {"type": "dict"},
     }
     spec.update(CONTAINER_OPTIONS)
     module = make_module(spec, registry=True)
@@ -535,9 +730,12 @@ def main():
         result = service.ensure(params["name"], state=params["state"], image=params["image"], pull=params["pull"],
                                 params={k: params[k] for k in CONTAINER_OPTIONS}, restart=params["restart"],
                                 recreate=params["recreate"], force_kill=params["force_kill"],
-                                platform=params["platform"], healthy_wait_timeout=params["healthy_wait_timeout"])
+                                platform=params["platform"], comparisons=params["comparisons"],
+                                detach=params["detach"], healthy_wait_timeout=params["healthy_wait_timeout"])
         if not module._diff:
             result.pop("diff", None)
+        if result.get("rc"):  # detach=false: the task reflects the container's run, as community.docker's
+            module.fail_json(msg="the container exited with %d" % result["rc"], **result)
         return result
 
     run(module, action)

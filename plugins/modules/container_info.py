@@ -116,7 +116,10 @@ container:
     host_config:
       description: C(network_mode), C(dns), C(dns_search), C(dns_options), C(extra_hosts), C(restart_policy),
         C(memory), C(cpus), C(pids_limit), C(read_only), C(privileged), C(log_config) (C(type), the
-        log driver, and C(config), its options, as Docker's C(HostConfig.LogConfig)).
+        log driver, and C(config), its options, as Docker's C(HostConfig.LogConfig)), and the options of the same names
+        of M(strata.containers.container) C(cap_add), C(cap_drop), C(security_opts), C(devices),
+        C(device_cgroup_rules), C(ulimits), C(sysctls), C(tmpfs), C(shm_size), C(init), C(group_add),
+        C(memory_reservation), C(memory_swap), C(cpu_shares), C(cpuset_cpus), C(oom_score_adj), C(auto_remove).
       type: dict
       returned: always
     network:

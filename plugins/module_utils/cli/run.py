@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 
-from . import names, progress
+from . import names, progress, run_flags
 from .._errors import ContainerError, EngineError, ImageNotFound
 from ..oci import reference
 from .common import CliError, key_values
@@ -30,7 +30,8 @@ def register(add):
         cmd.add_argument("-e", "--env", action="append", default=[], metavar="KEY[=VALUE]")
         cmd.add_argument("-v", "--volume", action="append", default=[], metavar="[SOURCE:]TARGET[:ro]",
                          help="a bind mount (absolute SOURCE) or a named volume")
-        cmd.add_argument("--tmpfs", action="append", default=[], metavar="TARGET", help="mount a tmpfs")
+        cmd.add_argument("--tmpfs", action="append", default=[], metavar="TARGET[:OPTIONS]",
+                         help="mount a tmpfs, e.g. /cache:size=64m,mode=1700")
         cmd.add_argument("-l", "--label", action="append", default=[], metavar="KEY=VALUE")
         cmd.add_argument("--network", "--net", action="append", default=[], metavar="NETWORK",
                          help="bridge (default), host, none, container:NAME, or a network's name (repeatable)")
@@ -66,14 +67,13 @@ def register(add):
                          help="a log driver option: max-size, max-file, compress (json-file), tag (journald)")
         cmd.add_argument("--pull", choices=("missing", "always", "never"), default="missing")
         cmd.add_argument("--platform", help="os/arch[/variant] to pull")
+        run_flags.add_flags(cmd)
         cmd.add_argument("image", metavar="IMAGE")
         cmd.add_argument("command", nargs="...", metavar="COMMAND [ARG...]")
 
 
-def _mount(spec, tmpfs=False):
+def _mount(spec):
     parts = spec.split(":")
-    if tmpfs:
-        return {"type": "tmpfs", "target": parts[0], "read_only": "ro" in parts[1:2]}
     if len(parts) == 1:  # an anonymous volume gets a random name, as Docker's
         return {"type": "volume", "source": secrets.token_hex(32), "target": parts[0]}
     if len(parts) > 3 or (len(parts) == 3 and not set(parts[2].split(",")) <= {"ro", "rw", "z", "Z"}):
@@ -96,9 +96,10 @@ def container_params(args):
               "env": {k: v for k, v in env.items() if v is not None} or None,
               "labels": {k: v or "" for k, v in key_values(args.label, "label", True).items()} or None,
               "published_ports": args.publish or None,
-              "mounts": [_mount(v) for v in args.volume] + [_mount(t, tmpfs=True) for t in args.tmpfs] or None}
+              "mounts": [_mount(v) for v in args.volume] or None, "tmpfs": args.tmpfs or None}
     params.update(_network_params(args))
     params["healthcheck"] = _healthcheck(args)
+    params.update(run_flags.params(args))
     if args.entrypoint is not None:
         params["entrypoint"] = [args.entrypoint] if args.entrypoint else []
     return params

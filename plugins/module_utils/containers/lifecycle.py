@@ -268,7 +268,8 @@ class Containers:
 
     def update(self, record, options):
         """Limits and restart policy in place (``docker update``); the record keeps the new values."""
-        resources = {k: v for k, v in hardening.resources(options).items() if k != "devices"}
+        # all limits from the merged options: a change of one key of a group (cpu shares) keeps the others (quota)
+        resources = {k: v for k, v in hardening.resources(dict(record["options"], **options)).items() if k != "devices"}
         if resources and self.status(record) in ("running", "paused"):
             self.runtime.update(record["id"], resources)
         spec_path = self.records.path(record["id"], "config.json")

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 
-from . import healthcheck, options as container_options, view as container_view
+from . import comparisons as container_comparisons, foreground, healthcheck, options as container_options, view as container_view
 from .._errors import ContainerNotFound, EngineError, ImageNotFound, InvalidSpec
 from .lifecycle import Containers
 
-STATES = ("created", "started", "healthy", "stopped", "paused", "absent")
+STATES = ("created", "present", "started", "healthy", "stopped", "paused", "absent")
 
 
 class ContainerService:
@@ -27,15 +27,27 @@ class ContainerService:
         if not self.images.store.exists:
             return None
         try:
-            return self.containers.records.find(name)
+            record = self.containers.records.find(name)
         except ContainerNotFound:
             return None
+        return self._reap(record)
+
+    def _reap(self, record):
+        """An auto_remove container that has exited is gone, as Docker's daemon would have
+        removed it; with no daemon here, the next look at it removes it."""
+        if not (record.get("options") or {}).get("auto_remove") or self.containers.status(record) != "exited":
+            return record
+        if not self.images.check_mode:
+            self.containers.remove(record, force=True)
+        return None
 
     # ------------------------------------------------------------------ planning
     def ensure(self, name, state="started", image=None, pull="missing", params=None, restart=False,
-               recreate=False, force_kill=False, platform=None, healthy_wait_timeout=300):
+               recreate=False, force_kill=False, platform=None, comparisons=None, detach=True, healthy_wait_timeout=300):
         if state not in STATES:
             raise InvalidSpec("state must be one of %s, not %r" % (", ".join(STATES), state))
+        state = "created" if state == "present" else state  # community.docker's name for it
+        comparisons = container_comparisons.check(comparisons, container_options.NORMALIZERS)
         record = self.find(name)
         if state == "absent":
             return self._finish(name, record, ["remove"] if record else [], {}, force_kill)
@@ -51,6 +63,7 @@ class ContainerService:
                 changes.update(container_options.differences(self._image_config(image_id), record["options"], options))
             elif image_id is None:
                 changes["image"] = (record["image_id"], image)
+            changes = container_comparisons.apply(changes, comparisons)
         if record is None or recreate or container_options.needs_recreate(changes):
             if record is not None:
                 steps.append("remove")
@@ -59,6 +72,9 @@ class ContainerService:
             steps.append("update")
         steps += self._state_steps(record if "create" not in steps else None, state, restart)
         result = self._finish(name, record, steps, changes, force_kill, image, image_id, options)
+        if not detach and "start" in steps and not self.images.check_mode:
+            result = foreground.finish(self.containers, self.containers.records.find(result["container"]["id"]),
+                                       result)
         if state == "healthy" and not self.images.check_mode:  # a check run reports without waiting
             self._wait_healthy(name, result, healthy_wait_timeout)
         return result

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from ..fs.atomic import read_json
-from . import network_plan
+from . import network_plan, run_options
 from ..runtime import cgroups
 from ..runtime import health as _health
 
@@ -58,6 +58,7 @@ def view(containers, record):
             "read_only": options.get("read_only", False),
             "privileged": options.get("privileged", False),
             "log_config": {"type": options.get("log_driver", "json-file"), "config": options.get("log_options", {})},
+            **run_options.view(options),
         },
         "network": _network(record, status),
         "mounts": [{"type": m["type"], "source": m["source"], "destination": m["target"], "rw": not m["read_only"]}
