@@ -34,14 +34,15 @@ def make_module(argument_spec, registry=False, **kwargs):
     return AnsibleModule(argument_spec=spec, **kwargs)
 
 
-def engine_for(module, *, registry=False, read_only=False, runtime=None):
+def engine_for(module, *, registry=False, read_only=False, runtime=None, cgroup_manager=None):
     """The engine on the module's store; ``read_only`` for info modules, which create nothing."""
     from .engine import Engine
     params = module.params
     extra = {}
     if registry:
         extra = {k: params.get(k) for k in REGISTRY_OPTIONS}
-    return Engine(params["root"], check_mode=module.check_mode, read_only=read_only, runtime=runtime, **extra)
+    return Engine(params["root"], check_mode=module.check_mode, read_only=read_only, runtime=runtime,
+                  cgroup_manager=cgroup_manager, **extra)
 
 
 def run(module, action):

@@ -72,7 +72,9 @@ container:
     created: {description: "When it was created (UTC, ISO 8601).", type: str, returned: always}
     state:
       description: C(status) (created, running, paused, restarting, exited), C(running), C(paused),
-        C(pid), C(exit_code), C(started_at), C(finished_at), C(restart_count).
+        C(pid), C(exit_code), C(started_at), C(finished_at), C(restart_count), C(oom_killed) (the
+        kernel's OOM killer killed a process of its last run, read from cgroup v2's
+        C(memory.events); always false on cgroup v1).
       type: dict
       returned: always
     config:

@@ -22,7 +22,7 @@ from ..fs.atomic import atomic_write, atomic_write_json, read_json
 from ..fs.tree import remove_tree
 from ..oci import timestamps
 from ..runtime import overlay
-from ..runtime import bundle, hardening
+from ..runtime import bundle, cgroup_manager, cgroups, hardening
 from ..runtime import monitor as _monitor
 from ..runtime.oci import Runtime
 from ..store.containers import ContainerStore, check_name
@@ -31,12 +31,14 @@ START_TIMEOUT = 30
 
 
 class Containers:
-    def __init__(self, store, runtime_name=None, cgroup_parent="/strata"):
+    def __init__(self, store, runtime_name=None, cgroup_parent="/strata", cgroup_manager_name=None):
         self.store = store
         self.cgroup_parent = cgroup_parent
         self.records = ContainerStore(os.path.join(store.root, "containers"))
         self.runtime_name = runtime_name
+        self.cgroup_manager_name = cgroup_manager_name
         self._runtime = None
+        self._runtimes = {}
 
     @property
     def runtime(self):
@@ -44,6 +46,23 @@ class Containers:
             from ..runtime.oci import choose
             self._runtime = Runtime(self.store.root, choose(self.runtime_name))
         return self._runtime
+
+    @property
+    def cgroup_manager(self):
+        """systemd or cgroupfs for the containers created now (cgroup_manager.py)."""
+        return cgroup_manager.choose(self.cgroup_manager_name)
+
+    def runtime_for(self, record):
+        """The runtime with the cgroup manager ``record`` was created with, for its whole life."""
+        manager = cgroup_manager.of_record(record)
+        if manager not in self._runtimes:
+            self._runtimes[manager] = Runtime(self.store.root, self.runtime.binary, cgroup_manager.runtime_flags(manager))
+        return self._runtimes[manager]
+
+    def cgroup(self, record):
+        """The container's cgroup (it exists while the container runs)."""
+        path = cgroup_manager.cgroup_dir(cgroup_manager.of_record(record), self.cgroup_parent, record["id"])
+        return cgroups.Cgroup(path, name=record["name"])
 
     # ------------------------------------------------------------------ create
     def create(self, name, image_id, options, image_name=None):
@@ -55,6 +74,7 @@ class Containers:
             if any(r["name"] == name for r in self.records.all()):
                 raise ContainerError('Conflict. The container name "/%s" is already in use' % name, name=name)
             container_id = secrets.token_hex(32)
+            manager = self.cgroup_manager
             directory = self.records.path(container_id)
             os.makedirs(directory, mode=0o700)
             for sub in ("upper", "work", "rootfs"):
@@ -65,7 +85,7 @@ class Containers:
             record = {"id": container_id, "name": name, "image": image_name or image_id, "image_id": image_id,
                       "options": options, "restart_policy": options.get("restart_policy", "no"),
                       "labels": dict((config.get("config") or {}).get("Labels") or {}, **options.get("labels", {})),
-                      "created": timestamps.now()}
+                      "created": timestamps.now(), "cgroup_manager": manager}
             self.records.put(record)
         try:
             record["network"], netns = network_plan.plan(self.store.root, container_id, name, options, self.records)
@@ -81,7 +101,7 @@ class Containers:
             self.records.put(record)
             mounts = [self._mount_spec(m) for m in options.get("mounts") or []]
             mounts += [self._mount_spec(m) for m in network_plan.etc_mounts(record, directory, self.records)]
-            spec_options = dict(options, cgroups_path="%s/%s" % (self.cgroup_parent, container_id),
+            spec_options = dict(options, cgroups_path=cgroup_manager.cgroups_path(manager, self.cgroup_parent, container_id),
                                 hostname=hostname, network_namespace=netns, mounts=mounts)
             spec = bundle.make_spec(config, spec_options, rootfs)
             spec["root"]["path"] = "rootfs"
@@ -157,7 +177,7 @@ class Containers:
         with _monitor.open_capped(os.path.join(directory, "monitor.err")) as err:
             # -S -I: the monitor is stdlib-only; no site-packages scan, no environment, faster start
             subprocess.Popen([sys.executable, "-S", "-I", self._monitor_path(), directory, str(write_fd),
-                              json.dumps(self.runtime.command())],
+                              json.dumps(self.runtime_for(record).command())],
                              pass_fds=(write_fd,), start_new_session=True, stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=err, cwd=directory)
         os.close(write_fd)
@@ -196,14 +216,14 @@ class Containers:
             network_plan.detach(record)
             return True
         if self.status(record) == "paused":
-            self.runtime.resume(record["id"])
+            self.runtime_for(record).resume(record["id"])
         try:
-            self.runtime.kill(record["id"], stop_signal or record.get("stop_signal") or "SIGTERM")
+            self.runtime_for(record).kill(record["id"], stop_signal or record.get("stop_signal") or "SIGTERM")
         except ContainerNotFound:
             pass  # it ended on its own a moment ago
         if not self._wait_exited(record, timeout):
             try:
-                self.runtime.kill(record["id"], "KILL", all_processes=True)
+                self.runtime_for(record).kill(record["id"], "KILL", all_processes=True)
             except ContainerNotFound:
                 pass  # it ended between the stop signal and now
             if not self._wait_exited(record, 10):
@@ -216,7 +236,7 @@ class Containers:
         if self.status(record) not in ("running", "paused"):
             raise InvalidState("Container %s is not running" % record["name"], name=record["name"])
         atomic_write(self.records.path(record["id"], _monitor.STOP_REQUEST), b"")
-        self.runtime.kill(record["id"], signal)
+        self.runtime_for(record).kill(record["id"], signal)
 
     def wait(self, record, timeout=None):
         """``docker wait``: block until the container has exited for good (its restart policy
@@ -238,10 +258,10 @@ class Containers:
     def pause(self, record):
         if self.status(record) != "running":
             raise InvalidState("container %s is not running" % record["name"], name=record["name"])
-        self.runtime.pause(record["id"])
+        self.runtime_for(record).pause(record["id"])
 
     def resume(self, record):
-        self.runtime.resume(record["id"])
+        self.runtime_for(record).resume(record["id"])
 
     def remove(self, record, force=False):
         if self.status(record) in ("running", "paused"):
@@ -256,7 +276,7 @@ class Containers:
         """Limits and restart policy in place (``docker update``); the record keeps the new values."""
         resources = {k: v for k, v in hardening.resources(options).items() if k != "devices"}
         if resources and self.status(record) in ("running", "paused"):
-            self.runtime.update(record["id"], resources)
+            self.runtime_for(record).update(record["id"], resources)
         spec_path = self.records.path(record["id"], "config.json")
         spec = read_json(spec_path)
         spec["linux"]["resources"].update(resources)
@@ -288,7 +308,7 @@ class Containers:
             json.dump(process, handle)
             handle.flush()
             try:
-                proc = subprocess.run(self.runtime.exec_argv(record["id"], handle.name),
+                proc = subprocess.run(self.runtime_for(record).exec_argv(record["id"], handle.name),
                                       input=(stdin or "").encode(), capture_output=True, timeout=timeout, check=False)
             except subprocess.TimeoutExpired as exc:
                 raise ContainerError("exec in %s timed out after %ss" % (record["name"], timeout)) from exc
