@@ -60,8 +60,12 @@ class Containers:
         return self._runtimes[manager]
 
     def cgroup(self, record):
-        """The container's cgroup (it exists while the container runs)."""
+        """The container's cgroup (it exists while the container runs). On cgroup v2 the one its
+        first process is in: crun's systemd driver puts it in a ``container`` child of the scope."""
         path = cgroup_manager.cgroup_dir(cgroup_manager.of_record(record), self.cgroup_parent, record["id"])
+        pid = self.records.state(record["id"]).get("pid")
+        if pid and cgroups.detect() == "v2":
+            path = cgroups.path_of(pid, under=path) or path
         return cgroups.Cgroup(path, name=record["name"])
 
     # ------------------------------------------------------------------ create
