@@ -140,7 +140,7 @@ class VM:
         while time.monotonic() < deadline:
             if not self.alive():
                 raise RuntimeError("QEMU exited while booting; console:\n" + self.console_tail())
-            if self.ssh("true", check=False, timeout=20, master=False).returncode == 0:
+            if self.ssh("true", check=False, timeout=60, master=False).returncode == 0:
                 return
             time.sleep(2)
         raise RuntimeError("no SSH from the VM after %ss; console:\n%s" % (timeout, self.console_tail()))
@@ -153,7 +153,7 @@ class VM:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             time.sleep(3)
-            proc = self.ssh("cat /proc/sys/kernel/random/boot_id", check=False, timeout=20, master=False)
+            proc = self.ssh("cat /proc/sys/kernel/random/boot_id", check=False, timeout=60, master=False)
             if proc.returncode == 0 and proc.stdout.strip() not in ("", old_boot):
                 return
             if not self.alive():
@@ -207,9 +207,13 @@ class VM:
 
     def ssh(self, command, check=True, timeout=300, master=True, stdin=None):
         """``command`` (a shell line) as root in the guest: a CompletedProcess with text output."""
-        proc = subprocess.run(["ssh"] + self.ssh_options(master) + ["root@127.0.0.1", command],
-                              input=stdin if stdin is not None else "", capture_output=True, text=True,
-                              timeout=timeout, check=False)
+        argv = ["ssh"] + self.ssh_options(master) + ["root@127.0.0.1", command]
+        try:
+            proc = subprocess.run(argv, input=stdin if stdin is not None else "", capture_output=True, text=True,
+                                  timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            # a guest still booting (or a host this busy) answers slowly: ssh's own failure code
+            proc = subprocess.CompletedProcess(argv, 255, "", "ssh timed out after %ss" % timeout)
         if check and proc.returncode != 0:
             raise AssertionError("in the VM: %s\nexit %d\n%s%s" % (command, proc.returncode, proc.stdout, proc.stderr))
         return proc
