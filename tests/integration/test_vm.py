@@ -106,7 +106,7 @@ PROBES = """
     - name: A fork bomb in the limited container
       strata.containers.container_exec:
         container: limits
-        argv: [sh, -c, 'for i in $(seq 60); do sleep 600 & done 2>/dev/null; ls /proc | grep -c "^[0-9]"']
+        argv: [sh, -c, 'for i in $(seq 60); do sleep 600 </dev/null >/dev/null 2>&1 & done 2>/dev/null; ls /proc | grep -c "^[0-9]"']
       register: bomb
     - name: Keep what the fork bomb saw
       ansible.builtin.copy:

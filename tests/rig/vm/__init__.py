@@ -164,8 +164,8 @@ class VM:
         """Power off cleanly; QEMU's PID (from its pidfile) is killed only as a last resort."""
         pid = self.pid()
         if pid and self.alive():
-            self.ssh("systemctl poweroff --no-block", check=False, timeout=20)
-            deadline = time.monotonic() + timeout
+            asked = self.ssh("systemctl poweroff --no-block", check=False, timeout=60).returncode == 0
+            deadline = time.monotonic() + (timeout if asked else 0)  # no SSH yet: nobody to ask
             while self.alive() and time.monotonic() < deadline:
                 time.sleep(0.5)
             if self.alive():
