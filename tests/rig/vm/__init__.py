@@ -238,7 +238,7 @@ class VM:
 def _kill(pid):
     try:
         os.kill(pid, signal.SIGTERM)
-        for _ in range(40):
+        for dummy in range(40):
             time.sleep(0.25)
             os.kill(pid, 0)
         os.kill(pid, signal.SIGKILL)
