@@ -32,7 +32,7 @@ REGISTRY_KEYWORDS = ("insecure_registries", "username", "password", "ca_cert", "
 
 class Engine:
     def __init__(self, root=DEFAULT_ROOT, *, check_mode=False, read_only=False, runtime=None,
-                 cgroup_parent="/strata", registry_mirrors=None, min_free_space=None,
+                 cgroup_parent="/strata", cgroup_manager=None, registry_mirrors=None, min_free_space=None,
                  max_inflation_ratio=_limits.MAX_INFLATION_RATIO, inflation_check_after=_limits.INFLATION_CHECK_AFTER,
                  **registry_options):
         """``min_free_space``: bytes a layer extraction must leave free on the store's filesystem
@@ -47,6 +47,7 @@ class Engine:
         self.store = Store(root, create=not (check_mode or read_only), limits=limits)
         self.runtime = runtime
         self.cgroup_parent = cgroup_parent
+        self.cgroup_manager = cgroup_manager  # systemd|cgroupfs; None: systemd where it is PID 1
         registry_options["insecure_registries"] = tuple(registry_options.get("insecure_registries") or ())
         # several certs.d CAs are merged into one bundle: in the store, or a private temp dir
         registry_options["bundle_dir"] = None if check_mode or read_only else os.path.join(root, "ca-bundles")
@@ -67,7 +68,8 @@ class Engine:
     @functools.cached_property
     def containers(self):
         from .containers.service import ContainerService  # pylint: disable=import-outside-toplevel
-        return ContainerService(self.images, runtime=self.runtime, cgroup_parent=self.cgroup_parent)
+        return ContainerService(self.images, runtime=self.runtime, cgroup_parent=self.cgroup_parent,
+                                cgroup_manager=self.cgroup_manager)
 
     @functools.cached_property
     def networks(self):

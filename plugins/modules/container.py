@@ -92,6 +92,17 @@ options:
         ("hybrid"); the module says so and C(runc) is used by default there.
     type: str
     choices: [runc, crun]
+  cgroup_manager:
+    description:
+      - Who makes the cgroup of a container this task creates. C(systemd) makes it a transient
+        scope C(strata-<id>.scope) in C(strata.slice) (the runtime's C(--systemd-cgroup)), as
+        podman and Docker do on systemd hosts; C(cgroupfs) lets the runtime write
+        C(/sys/fs/cgroup/strata/<id>) itself.
+      - By default C(systemd) where systemd is the init system, else C(cgroupfs).
+      - A container keeps the manager it was created with; changing this option does not
+        recreate it.
+    type: str
+    choices: [systemd, cgroupfs]
   command:
     description:
       - The command, replacing the image's C(CMD). A string is split as a shell would split it.
@@ -720,13 +731,15 @@ def main():
         "runtime": {"type": "str", "choices": ["runc", "crun"]},
         "detach": {"type": "bool", "default": True},
         "comparisons": {"type": "dict"},
+        "cgroup_manager": {"type": "str", "choices": ["systemd", "cgroupfs"]},
     }
     spec.update(CONTAINER_OPTIONS)
     module = make_module(spec, registry=True)
 
     def action():
         params = module.params
-        service = engine_for(module, registry=True, runtime=params["runtime"]).containers
+        service = engine_for(module, registry=True, runtime=params["runtime"],
+                             cgroup_manager=params["cgroup_manager"]).containers
         result = service.ensure(params["name"], state=params["state"], image=params["image"], pull=params["pull"],
                                 params={k: params[k] for k in CONTAINER_OPTIONS}, restart=params["restart"],
                                 recreate=params["recreate"], force_kill=params["force_kill"],

@@ -98,7 +98,9 @@ container:
     state:
       description:
       - C(status) (created, running, paused, restarting, exited), C(running), C(paused),
-        C(pid), C(exit_code), C(started_at), C(finished_at), C(restart_count).
+        C(pid), C(exit_code), C(started_at), C(finished_at), C(restart_count), C(oom_killed) (the
+        kernel's OOM killer killed a process of its last run, read from cgroup v2's
+        C(memory.events); always false on cgroup v1).
       - C(health), once a container with a health check has started (Docker's C(State.Health)),
         with C(status) (C(starting), C(healthy), C(unhealthy)), C(failing_streak) and C(log), the last
         five checks as C({start, end, exit_code, output}) (output capped at 4096 bytes).

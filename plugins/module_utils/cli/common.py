@@ -42,6 +42,7 @@ class Context:
     def engine(self, read_only=False):
         """The engine on the store; ``read_only`` for commands that only look (no store is made)."""
         return Engine(os.path.abspath(self.root), read_only=read_only, certs_dir=CERTS_DIR,
+                      cgroup_manager=getattr(self.args, "cgroup_manager", None),
                       insecure_registries=getattr(self.args, "insecure_registry", None) or ())
 
     def service(self, read_only=False):

@@ -66,7 +66,7 @@ def _container_json(view):
     return {
         "Id": view["id"], "Created": view["created"], "Path": args[0] if args else "", "Args": args[1:],
         "State": {"Status": state["status"], "Running": state["running"], "Paused": state["paused"],
-                  "Restarting": state["restarting"], "OOMKilled": False, "Dead": False, "Pid": state["pid"] or 0,
+                  "Restarting": state["restarting"], "OOMKilled": state.get("oom_killed", False), "Dead": False, "Pid": state["pid"] or 0,
                   "ExitCode": state["exit_code"] or 0, "Error": "", "StartedAt": state["started_at"] or ZERO_TIME,
                   "FinishedAt": state["finished_at"] or ZERO_TIME},
         "Image": view["image_id"], "LogPath": view["log_path"], "Name": "/" + view["name"],

@@ -40,6 +40,9 @@ def _global_options(parser, default):
                         help="the store's directory (default $STRATA_ROOT or /var/lib/strata)")
     parser.add_argument("--insecure-registry", action="append", default=default, metavar="HOST[:PORT]",
                         help="a registry to reach over plain HTTP or without verifying its certificate (repeatable)")
+    parser.add_argument("--cgroup-manager", default=default, choices=("systemd", "cgroupfs"),
+                        help="who makes the cgroups of the containers created (default: systemd where it is "
+                             "the init system, else cgroupfs)")
 
 
 def build_parser():

@@ -39,7 +39,7 @@ def exec_argv(containers, record, argv, user=None):
                                      dir=containers.records.path(record["id"])) as handle:
         json.dump(process_spec(containers, record, argv, user), handle)
         handle.flush()
-        yield containers.runtime.exec_argv(record["id"], handle.name)
+        yield containers.runtime_for(record).exec_argv(record["id"], handle.name)
 
 
 def runtime_failed(stderr):

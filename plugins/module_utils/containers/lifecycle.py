@@ -23,7 +23,7 @@ from ..fs.atomic import atomic_write, atomic_write_json, read_json
 from ..fs.tree import remove_tree
 from ..oci import timestamps
 from ..runtime import overlay
-from ..runtime import bundle, hardening
+from ..runtime import bundle, cgroup_manager, cgroups, hardening
 from ..runtime import health as _health
 from ..runtime import logdrivers as _logdrivers
 from ..runtime import monitor as _monitor
@@ -35,13 +35,15 @@ START_TIMEOUT = 30
 
 
 class Containers:
-    def __init__(self, store, runtime_name=None, cgroup_parent="/strata"):
+    def __init__(self, store, runtime_name=None, cgroup_parent="/strata", cgroup_manager_name=None):
         self.store = store
         self.cgroup_parent = cgroup_parent
         self.records = ContainerStore(os.path.join(store.root, "containers"))
         self.runtime_name = runtime_name
+        self.cgroup_manager_name = cgroup_manager_name
         self._runtime = None
         self.volumes = VolumeService(store)
+        self._runtimes = {}
 
     @property
     def runtime(self):
@@ -49,6 +51,27 @@ class Containers:
             from ..runtime.oci import choose
             self._runtime = Runtime(self.store.root, choose(self.runtime_name))
         return self._runtime
+
+    @property
+    def cgroup_manager(self):
+        """systemd or cgroupfs for the containers created now (cgroup_manager.py)."""
+        return cgroup_manager.choose(self.cgroup_manager_name)
+
+    def runtime_for(self, record):
+        """The runtime with the cgroup manager ``record`` was created with, for its whole life."""
+        manager = cgroup_manager.of_record(record)
+        if manager not in self._runtimes:
+            self._runtimes[manager] = Runtime(self.store.root, self.runtime.binary, cgroup_manager.runtime_flags(manager))
+        return self._runtimes[manager]
+
+    def cgroup(self, record):
+        """The container's cgroup (it exists while the container runs). On cgroup v2 the one its
+        first process is in: crun's systemd driver puts it in a ``container`` child of the scope."""
+        path = cgroup_manager.cgroup_dir(cgroup_manager.of_record(record), self.cgroup_parent, record["id"])
+        pid = self.records.state(record["id"]).get("pid")
+        if pid and cgroups.detect() == "v2":
+            path = cgroups.path_of(pid, under=path) or path
+        return cgroups.Cgroup(path, name=record["name"])
 
     # ------------------------------------------------------------------ create
     def create(self, name, image_id, options, image_name=None):
@@ -60,6 +83,7 @@ class Containers:
             if any(r["name"] == name for r in self.records.all()):
                 raise ContainerError('Conflict. The container name "/%s" is already in use' % name, name=name)
             container_id = secrets.token_hex(32)
+            manager = self.cgroup_manager
             directory = self.records.path(container_id)
             os.makedirs(directory, mode=0o700)
             for sub in ("upper", "work", "rootfs"):
@@ -71,7 +95,7 @@ class Containers:
                       "options": options, "restart_policy": options.get("restart_policy", "no"),
                       "labels": dict((config.get("config") or {}).get("Labels") or {}, **options.get("labels", {})),
                       "healthcheck": healthcheck.effective(config, options.get("healthcheck")),  # the monitor runs it
-                      "created": timestamps.now()}
+                      "created": timestamps.now(), "cgroup_manager": manager}
             record["log_config"] = logconfig.settings(options, record)
             self.records.put(record)
         try:
@@ -92,7 +116,7 @@ class Containers:
             mounts += [volume_plan.mount_spec(self.volumes, v["name"], v["target"], False, rootfs, True)
                        for v in record["anonymous_volumes"]]
             mounts += [self._mount_spec(m) for m in network_plan.etc_mounts(record, directory, self.records)]
-            spec_options = dict(options, cgroups_path="%s/%s" % (self.cgroup_parent, container_id),
+            spec_options = dict(options, cgroups_path=cgroup_manager.cgroups_path(manager, self.cgroup_parent, container_id),
                                 hostname=hostname, network_namespace=netns, mounts=mounts)
             spec = bundle.make_spec(config, spec_options, rootfs)
             spec["root"]["path"] = "rootfs"
@@ -169,7 +193,7 @@ class Containers:
         with _monitor.open_capped(os.path.join(directory, "monitor.err")) as err:
             # -S -I: the monitor is stdlib-only; no site-packages scan, no environment, faster start
             subprocess.Popen([sys.executable, "-S", "-I", self._monitor_path(), directory, str(write_fd),
-                              json.dumps(self.runtime.command())],
+                              json.dumps(self.runtime_for(record).command())],
                              pass_fds=(write_fd,), start_new_session=True, stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=err, cwd=directory)
         os.close(write_fd)
@@ -210,14 +234,14 @@ class Containers:
             network_plan.detach(record)
             return True
         if self.status(record) == "paused":
-            self.runtime.resume(record["id"])
+            self.runtime_for(record).resume(record["id"])
         try:
-            self.runtime.kill(record["id"], stop_signal or record.get("stop_signal") or "SIGTERM")
+            self.runtime_for(record).kill(record["id"], stop_signal or record.get("stop_signal") or "SIGTERM")
         except ContainerNotFound:
             pass  # it ended on its own a moment ago
         if not self._wait_exited(record, timeout):
             try:
-                self.runtime.kill(record["id"], "KILL", all_processes=True)
+                self.runtime_for(record).kill(record["id"], "KILL", all_processes=True)
             except ContainerNotFound:
                 pass  # it ended between the stop signal and now
             if not self._wait_exited(record, 10):
@@ -230,7 +254,7 @@ class Containers:
         if self.status(record) not in ("running", "paused"):
             raise InvalidState("Container %s is not running" % record["name"], name=record["name"])
         atomic_write(self.records.path(record["id"], _monitor.STOP_REQUEST), b"")
-        self.runtime.kill(record["id"], signal)
+        self.runtime_for(record).kill(record["id"], signal)
 
     def wait(self, record, timeout=None):
         """``docker wait``: block until the container has exited for good (its restart policy
@@ -252,10 +276,10 @@ class Containers:
     def pause(self, record):
         if self.status(record) != "running":
             raise InvalidState("container %s is not running" % record["name"], name=record["name"])
-        self.runtime.pause(record["id"])
+        self.runtime_for(record).pause(record["id"])
 
     def resume(self, record):
-        self.runtime.resume(record["id"])
+        self.runtime_for(record).resume(record["id"])
 
     def remove(self, record, force=False):
         if self.status(record) in ("running", "paused"):
@@ -271,7 +295,7 @@ class Containers:
         # all limits from the merged options: a change of one key of a group (cpu shares) keeps the others (quota)
         resources = {k: v for k, v in hardening.resources(dict(record["options"], **options)).items() if k != "devices"}
         if resources and self.status(record) in ("running", "paused"):
-            self.runtime.update(record["id"], resources)
+            self.runtime_for(record).update(record["id"], resources)
         spec_path = self.records.path(record["id"], "config.json")
         spec = read_json(spec_path)
         spec["linux"]["resources"].update(resources)
@@ -294,7 +318,7 @@ class Containers:
             json.dump(process, handle)
             handle.flush()
             log = handle.name[:-len(".json")] + ".log" if detach else None
-            command = self.runtime.exec_argv(record["id"], handle.name, detach=detach, log_path=log)
+            command = self.runtime_for(record).exec_argv(record["id"], handle.name, detach=detach, log_path=log)
             try:
                 rc, out, err = exec_run.run(command, stdin, timeout, tty, log)
             except subprocess.TimeoutExpired as exc:

@@ -19,9 +19,10 @@ STATES = ("created", "present", "started", "healthy", "stopped", "paused", "abse
 
 
 class ContainerService:
-    def __init__(self, images, *, runtime=None, cgroup_parent="/strata"):
+    def __init__(self, images, *, runtime=None, cgroup_parent="/strata", cgroup_manager=None):
         self.images = images
-        self.containers = Containers(images.store, runtime, cgroup_parent=cgroup_parent)
+        self.containers = Containers(images.store, runtime, cgroup_parent=cgroup_parent,
+                                     cgroup_manager_name=cgroup_manager)
 
     def find(self, name):
         if not self.images.store.exists:

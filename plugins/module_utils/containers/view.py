@@ -33,6 +33,7 @@ def view(containers, record):
             "started_at": state.get("started_at"),
             "finished_at": state.get("finished_at"),
             "restart_count": state.get("restart_count", 0),
+            "oom_killed": bool(state.get("oom_killed")),
         },
         "config": {
             "args": process.get("args"),
@@ -122,9 +123,8 @@ def _resources(containers, record, status):
     """The limits as the kernel holds them, read back from the container's cgroup."""
     if status not in ("running", "paused"):
         return {}
-    path = "%s/%s" % (containers.cgroup_parent, record["id"])
     try:
-        group = cgroups.Cgroup(path)
+        group = containers.cgroup(record)
         if not group.exists():
             return {}
         limits = group.limits()

@@ -18,9 +18,11 @@ import datetime
 import importlib.util
 import json
 import os
+import select
 import selectors
 import subprocess
 import sys
+import threading
 import time
 
 try:
@@ -89,6 +91,56 @@ def should_restart(policy, exit_code, restarts, stop_requested):
     return False
 
 
+class OomWatch:
+    """Counts the kernel's OOM kills in a container's cgroup v2 while it runs (Docker's
+    ``OOMKilled``). memory.events goes away with the cgroup when the runtime removes it at the
+    container's exit, so it is watched during the run (the kernel wakes a poller of the file on
+    every change), not read after. Nothing to watch on cgroup v1."""
+
+    def __init__(self, pid, root="/sys/fs/cgroup"):
+        self.kills = 0
+        self.fd = None
+        self.lock = threading.Lock()
+        try:
+            with open("/proc/%d/cgroup" % pid) as f:
+                paths = [line[3:].strip() for line in f if line.startswith("0::")]
+            if not paths or not os.path.exists(os.path.join(root, "cgroup.controllers")):
+                return  # v1 (or hybrid: its cgroup2 holds no memory controller)
+            self.fd = os.open(os.path.join(root + paths[0], "memory.events"), os.O_RDONLY)
+        except (OSError, ValueError):
+            return
+        self.read()
+        threading.Thread(target=self.watch, daemon=True).start()
+
+    def read(self):
+        """Take the current oom_kill count; False once the cgroup is gone."""
+        with self.lock:
+            if self.fd is None:
+                return False
+            try:
+                data = os.pread(self.fd, 4096, 0).decode()
+            except OSError:
+                return False
+        for line in data.splitlines():
+            key, dummy, value = line.partition(" ")
+            if key == "oom_kill" and value.isdigit():
+                self.kills = max(self.kills, int(value))
+        return True
+
+    def watch(self):
+        poller = select.poll()
+        poller.register(self.fd, select.POLLPRI)
+        while self.read():
+            poller.poll(1000)  # woken at once on a change; the timeout notices a removed cgroup
+        with self.lock:
+            os.close(self.fd)
+            self.fd = None
+
+    def killed(self):
+        self.read()
+        return self.kills > 0
+
+
 class Monitor:
     def __init__(self, directory, handshake_fd, runtime_argv):
         self.dir = directory
@@ -123,9 +175,11 @@ class Monitor:
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         pid = self.wait_for_pid(proc, pid_file)
         checker = None
+        oom = None
         if pid:
+            oom = OomWatch(pid)
             self.update_state(status="running", pid=pid, started_at=now(), finished_at=None, exit_code=None,
-                              monitor_pid=os.getpid())
+                              monitor_pid=os.getpid(), oom_killed=False)
             checker = self.start_health()
             self.report("ok %d" % pid)
         errors = self.pump(proc)
@@ -134,7 +188,8 @@ class Monitor:
             checker.stop()
         if not pid:
             self.report("error %s" % (errors.strip().splitlines() or ["the runtime exited with %d" % code])[-1])
-        self.update_state(status="exited", pid=None, exit_code=code, finished_at=now())
+        self.update_state(status="exited", pid=None, exit_code=code, finished_at=now(),
+                          oom_killed=bool(oom and oom.killed()))
         return code, bool(pid)
 
     def start_health(self):
