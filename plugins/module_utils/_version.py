@@ -5,4 +5,4 @@ the engine reports it (host_info, strata info) where no galaxy.yml is at hand.""
 
 from __future__ import annotations
 
-VERSION = "0.2.0"
+VERSION = "0.3.0"

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: container_copy
 short_description: Copy a file into a container, as docker cp does
-version_added: 0.2.0
+version_added: 0.3.0
 description:
   - Writes one file into a container's filesystem, from a file on the target host (I(path)) or
     from I(content), as C(docker cp) and community.docker's C(docker_container_copy_into) do.

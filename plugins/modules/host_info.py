@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: host_info
 short_description: What a host runs containers with and what it holds, as docker info and docker system df show
-version_added: 0.2.0
+version_added: 0.3.0
 description:
   - Versions (the collection, the OCI runtime, the kernel), the cgroup version, layout and
     controllers, whether the kernel has overlayfs, and counts of the store's images, containers

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: login
 short_description: Log in to a registry and out of it, as docker login and docker logout do
-version_added: 0.2.0
+version_added: 0.3.0
 description:
   - Checks the credentials with the registry (its token service or basic auth, as C(docker login)
     does), then keeps them in Docker's C(config.json), where pulls and pushes of this collection
