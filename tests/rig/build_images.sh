@@ -16,7 +16,7 @@
 # changes; bump BASE_VERSION when the debootstrap/slimming recipe changes.
 # Env: STRATA_TEST_CACHE (default /var/tmp/strata-test-cache), MIRROR (Debian mirror URL).
 set -euo pipefail
-RIG_VERSION=6
+RIG_VERSION=7
 BASE_VERSION=2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${STRATA_TEST_CACHE:-/var/tmp/strata-test-cache}
