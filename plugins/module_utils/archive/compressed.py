@@ -24,6 +24,7 @@ import zlib
 from .._deps import need_zstandard
 from .._errors import EngineError, InvalidSpec, LayerError
 from ..layer import limits as _limits
+from ..layer.compression import Counted
 from ..oci.digest import CHUNK
 
 GZIP, ZSTD, XZ, BZIP2 = "gzip", "zstd", "xz", "bzip2"
@@ -66,7 +67,7 @@ def _system_temp():
 def decompress(path, kind, out_path, limits=_limits.DEFAULT):
     """Write the decompressed stream of ``path`` to ``out_path``, within ``limits``."""
     with open(path, "rb") as raw, open(out_path, "wb") as out:
-        counted = _Counted(raw)
+        counted = Counted(raw)
         reader = _reader(counted, kind)
         space = _limits.SpaceGuard(os.path.dirname(out_path), limits)
         written = 0
@@ -110,22 +111,6 @@ def _check_inflation(limits, packed, unpacked, path):
         raise InvalidSpec("archive %s: refusing to decompress it: %d compressed bytes inflated to over %d bytes,"
                           " more than %d times their size (option max_inflation_ratio): a decompression bomb?"
                           % (path, packed, unpacked, limits.max_inflation_ratio), path=path) from exc
-
-
-class _Counted:
-    """Counts the compressed bytes the decompressor has taken."""
-
-    def __init__(self, raw):
-        self._raw = raw
-        self.size = 0
-
-    def read(self, n=-1):
-        data = self._raw.read(n)
-        self.size += len(data)
-        return data
-
-    def readable(self):
-        return True
 
 
 class _ZstdFrames:

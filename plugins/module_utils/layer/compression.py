@@ -45,7 +45,7 @@ def decompressing_reader(raw_fileobj, kind, limits=_limits.DEFAULT):
     a stream that inflates past ``limits`` (a Limits) is a LayerError."""
     if kind == NONE:
         return raw_fileobj
-    counted = _Counted(raw_fileobj)
+    counted = Counted(raw_fileobj)
     if kind == GZIP:
         reader = _GzipReader(counted)
     elif kind == ZSTD:
@@ -55,7 +55,7 @@ def decompressing_reader(raw_fileobj, kind, limits=_limits.DEFAULT):
     return _Bounded(reader, counted, limits) if limits.max_inflation_ratio else reader
 
 
-class _Counted:
+class Counted:
     """Counts the compressed bytes the decompressor has taken."""
 
     def __init__(self, raw):

@@ -13,6 +13,7 @@ import platform
 
 from .._errors import EngineError
 from .._version import VERSION
+from ..fs.tree import allocated_bytes
 from ..runtime import cgroups, oci
 
 CGROUP_ROOT = "/sys/fs/cgroup"
@@ -131,24 +132,10 @@ def disk_usage(engine):
     seen = set()
     records = _container_records(engine)
     paths = engine.containers.containers.records
-    layers = {r["id"]: usage(paths.path(r["id"], "upper"), seen) for r in records}
-    volumes = {n: usage(os.path.join(engine.store.root, "volumes", n), seen) for n in volume_names(engine.store.root)}
+    layers = {r["id"]: allocated_bytes(paths.path(r["id"], "upper"), seen) for r in records}
+    volumes = {n: allocated_bytes(os.path.join(engine.store.root, "volumes", n), seen) for n in volume_names(engine.store.root)}
     return {"images": {"count": len(images["images"]), "size": images["total_size"],
                        "reclaimable": images["reclaimable"]},
             "containers": {"count": len(records), "size": sum(layers.values())},
             "volumes": {"count": len(volumes), "size": sum(volumes.values())}}
 
-
-def usage(path, seen):
-    """Bytes allocated under ``path`` (not crossing into other filesystems), each inode once."""
-    total = 0
-    for top, dirs, files in os.walk(path):
-        for name in [top] + [os.path.join(top, n) for n in dirs + files]:
-            try:
-                info = os.lstat(name)
-            except OSError:
-                continue
-            if (info.st_dev, info.st_ino) not in seen:
-                seen.add((info.st_dev, info.st_ino))
-                total += info.st_blocks * 512
-    return total
