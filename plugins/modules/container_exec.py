@@ -12,9 +12,9 @@ description:
   - Runs a command inside a running container, in its namespaces and cgroup and with its
     confinement, and returns its exit status and output.
   - A command that exits with a non-zero status does not fail the task (its status is in I(rc)),
-    as with M(community.docker.docker_container_exec) and M(containers.podman.podman_container_exec),
+    as with C(community.docker.docker_container_exec) and C(containers.podman.podman_container_exec),
     unless I(fail_on_error=true).
-  - Always reports C(changed=true): the command may change anything, and in check mode, where it
+  - Always reports C(changed=true). The command may change anything, and in check mode, where it
     does not run, nothing can tell what it would have done.
 author:
   - strata.containers developers (@strata)
@@ -72,7 +72,7 @@ options:
     default: false
   detach:
     description:
-      - Start the command and return at once, as C(docker exec -d) does: nothing waits for it, its
+      - Start the command and return at once, as C(docker exec -d) does; nothing waits for it, its
         output is discarded, and I(rc), I(stdout) and I(stderr) are not returned. The task fails
         only when the command cannot be started (for example when it does not exist).
       - Cannot be used with I(tty) or I(stdin).
@@ -82,7 +82,7 @@ attributes:
   check_mode:
     support: partial
     details:
-      - Nothing runs in check mode and no result of the command is returned: the module checks that
+      - Nothing runs in check mode and no result of the command is returned. The module checks that
         the container exists and is running (and I(user) and I(chdir)), and reports
         C(changed=true), since it cannot know what the command would do.
   diff_mode:

@@ -14,7 +14,7 @@ description:
   - C(load) reads images from an archive written by C(docker save), C(podman save), C(skopeo) or
     this module (docker-archive, OCI archive, or an OCI layout directory), with their tags. The
     archive may be compressed as a whole with gzip, zstd, xz or bzip2 (C(docker save | gzip)),
-    as C(docker load) and C(podman load) take it: it is decompressed to a temporary file,
+    as C(docker load) and C(podman load) take it; it is decompressed to a temporary file,
     within the limits a layer has (past 1 GiB, no more than 100 times its compressed size).
   - C(export) writes a container's whole filesystem as one tar, without history or layers.
   - C(import) makes a one-layer image from a tarball (plain, gzip or zstd), with I(changes).
