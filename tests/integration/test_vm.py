@@ -190,7 +190,9 @@ def test_limits_are_in_the_cgroup_v2_files(guest):
     assert guest.read(scope + "/cpu.max") == "50000 100000"
     assert guest.read(scope + "/pids.max") == "32"
     # read back by container_info from the same files
-    assert limits["host_config"]["memory"] == 64 * MIB
+    assert limits["resources"]["memory"] == 64 * MIB
+    assert limits["resources"]["cpus"] == 0.5
+    assert limits["resources"]["pids_limit"] == 32
 
 
 def test_a_fork_bomb_stops_at_the_pids_limit(guest):
