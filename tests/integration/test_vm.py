@@ -106,14 +106,9 @@ PROBES = """
     - name: A fork bomb in the limited container
       strata.containers.container_exec:
         container: limits
-        argv: [sh, -c, 'for i in $(seq 60); do sleep 600 </dev/null >/dev/null 2>&1 & done 2>/dev/null; ls /proc | grep -c "^[0-9]"']
-      register: bomb
-    - name: Keep what the fork bomb saw
-      ansible.builtin.copy:
-        content: "{{{{ bomb | to_json }}}}"
-        dest: "{out}/bomb.json"
-        mode: "0600"
-      delegate_to: localhost
+        argv: [sh, -c, 'for i in $(seq 60); do sleep 600 </dev/null >/dev/null 2>&1 & done 2>/dev/null']
+      # once the limit is reached the shell cannot fork either: its own status is not the point
+      failed_when: false
 """
 INFO = """
 - hosts: vm
@@ -190,15 +185,15 @@ def test_limits_are_in_the_cgroup_v2_files(guest):
     assert guest.read(scope + "/cpu.max") == "50000 100000"
     assert guest.read(scope + "/pids.max") == "32"
     # read back by container_info from the same files
-    assert limits["host_config"]["memory"] == 64 * MIB
+    assert limits["resources"]["memory"] == 64 * MIB
+    assert limits["resources"]["cpus"] == 0.5
+    assert limits["resources"]["pids_limit"] == 32
 
 
 def test_a_fork_bomb_stops_at_the_pids_limit(guest):
-    with open(os.path.join(guest.work, "bomb.json")) as handle:
-        seen = int(json.load(handle)["stdout"].strip())
     scope = guest.cgroup(guest.info()["limits"])
-    assert seen <= 32
-    assert re.search(r"^max [1-9]", guest.read(scope + "/pids.events"), re.M)
+    assert 2 < int(guest.read(scope + "/pids.current")) <= 32  # sleeps were made, 60 were not
+    assert re.search(r"^max [1-9]", guest.read(scope + "/pids.events"), re.M)  # forks refused
 
 
 def test_crun_runs_a_container_with_limits(guest):
