@@ -74,7 +74,6 @@ def prune(ctx, args):
     return 0
 
 
-
 def _reclaimable(size, total):
     text = fmt.human_size(size, 4)
     return "%s (%d%%)" % (text, size * 100 // total) if total > 0 else text

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from ..fs.atomic import read_json
 from . import network_plan, run_options
-from ..runtime import cgroups
 from ..runtime import health as _health
 
 

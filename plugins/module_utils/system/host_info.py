@@ -138,4 +138,3 @@ def disk_usage(engine):
                        "reclaimable": images["reclaimable"]},
             "containers": {"count": len(records), "size": sum(layers.values())},
             "volumes": {"count": len(volumes), "size": sum(volumes.values())}}
-
