@@ -26,6 +26,12 @@ def _puller():
     return pull
 
 
+def _platform(text):
+    """``os/arch[/variant]`` parsed (oci/spec.py and its dataclasses only when one is asked for)."""
+    from ..oci import spec  # pylint: disable=import-outside-toplevel
+    return spec.parse_platform(text)
+
+
 class ImageService:
     """The images of one store; ``registry_options`` are :func:`pull.client_for`'s keywords."""
 
@@ -67,8 +73,7 @@ class ImageService:
         if policy not in PULL_POLICIES:
             raise InvalidSpec("pull must be one of %s, got %r" % (", ".join(PULL_POLICIES), policy))
         ref = reference.parse(name)
-        from ..oci import spec  # pylint: disable=import-outside-toplevel
-        wanted = spec.parse_platform(platform) if platform else None
+        wanted = _platform(platform) if platform else None
         local = self._local_match(ref, wanted)
         if local and policy != "always":
             if ref.digest and self.store.load_refs()["digests"].get(ref.digest_name) != local:
