@@ -9,6 +9,7 @@ import os
 import time
 
 from . import format as fmt
+from ..build.cache import BuildCache
 from .common import filters
 from .images import name_rows
 
@@ -117,7 +118,6 @@ def _measure(service):
     volumes_dir = os.path.join(store.root, "volumes")
     facts["volumes"] = {v: _usage(os.path.join(volumes_dir, v), seen)
                         for v in (sorted(os.listdir(volumes_dir)) if os.path.isdir(volumes_dir) else [])}
-    from ..build.cache import BuildCache  # pylint: disable=import-outside-toplevel
     cache = BuildCache(store)
     image_layers = {layer["chain_id"] for r in store.image_records() for layer in r["layers"]}
     cached = {((cache.get(k) or {}).get("layer") or {}).get("chain_id") for k in cache.entries()} - image_layers - {None}
