@@ -10,7 +10,6 @@ import time
 
 from . import format as fmt
 from .._errors import ContainerError, ContainerNotFound, EngineError, InvalidState
-from ..containers import logs as container_logs
 from .common import CliError, key_values
 
 LIVE = ("running", "paused", "restarting")
@@ -222,6 +221,7 @@ def follow_logs(ctx, containers, record, follow=False, timestamps=False, tail=No
 
 def _unseen(entries, cursor):
     """The entries after the cursor (those at its very time beyond the ones already written)."""
+    from ..containers import logs as container_logs  # pylint: disable=import-outside-toplevel
     skip = cursor["same"]
     for entry in entries:
         ns = container_logs.time_ns(entry.get("time")) or 0
@@ -235,6 +235,7 @@ def _unseen(entries, cursor):
 
 
 def logs(ctx, args):
+    from ..containers import logs as container_logs  # pylint: disable=import-outside-toplevel
     containers = ctx.service(read_only=True).containers
     record = containers.records.find(args.container)
     since = container_logs.parse_since(args.since, "--since") if args.since else None

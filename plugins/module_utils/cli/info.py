@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-from ..system import host_info
 from .template import Template
 
 
@@ -16,6 +15,7 @@ def register(add):
 
 
 def info(ctx, args):
+    from ..system import host_info  # pylint: disable=import-outside-toplevel
     facts = host_info.report(ctx.engine(read_only=True))
     if args.format == "json":
         ctx.out(json.dumps(facts, indent=2, sort_keys=True))

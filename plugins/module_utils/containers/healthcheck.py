@@ -13,7 +13,6 @@ import json
 import time
 
 from .._errors import ContainerError, InvalidSpec
-from ..build.instructions import parse_duration
 from ..fs.atomic import read_json
 from ..runtime.health import HEALTH as HEALTH_FILE
 
@@ -31,6 +30,8 @@ def duration(value, what):
     """Nanoseconds from Docker's duration text; 0, or at least 1ms."""
     if isinstance(value, bool) or not isinstance(value, str):
         raise InvalidSpec("%s must be a duration such as 30s or 1m30s, not %r" % (what, value))
+    # imported here: the Dockerfile parser (dataclasses, fractions) is not needed by `ps` or `inspect`
+    from ..build.instructions import parse_duration  # pylint: disable=import-outside-toplevel
     nanoseconds = parse_duration(value.strip())
     if nanoseconds is None:
         raise InvalidSpec("%s: %r is not a duration such as 30s, 1m30s or 500ms (units: ns, us, ms, s, m, h)"
