@@ -3,7 +3,7 @@
 run; rewrites docs/performance.md (tables, ratios, what bounds each figure) and
 docs/performance.png (a chart of the ratios).
 
-    python3 bench/run.py [--runs 5] [--ext4] [--only pull,start,build,archive,fleet,network]   (or: make bench)
+    python3 bench/run.py [--runs 5] [--ext4] [--only pull,start,cli,build,archive,fleet,network]   (or: make bench)
 
 Run as root after tests/setup.sh. tmpfs by default: ext4 timings on these VMs drift from run
 to run (see the brief), so interleaved runs on tmpfs measure the tools, not the disk.
@@ -20,6 +20,7 @@ import time
 
 import archive
 import build
+import cli
 import common
 import fleet
 import network
@@ -46,6 +47,19 @@ What bounds it: two Python interpreters (the caller, ≈20 ms to start and ≈45
 engine, and the container's monitor, ≈20 ms with `-S -I`) and `runc run` itself (≈25 ms). Bridge
 mode adds pyroute2 (≈100 ms to import) and netlink work. Without a network podman (one Go binary
 and conmon in C) is faster: what is left to cut is interpreter start-up and imports."""),
+    "cli": (cli, 15, "Command line", """\
+`strata` as a user runs it (`python bin/strata --root R …`, the installed entry point, timed from
+process start to exit) beside the same podman command, on stores holding the same 20 images (the
+rig's busybox and 19 one-file `import`s) and 20 created containers: `images`, `ps -a`, `inspect`
+of one container, and `run --rm --network none busybox true` (both on runc). Bytecode is cached
+as in an installed collection.
+
+What bounds it: the interpreter's start (≈20 ms idle) and the imports of the one command run
+(the CLI registers and imports only that command's module; the engine imports the registry
+client, multiprocessing and the extraction code only for a pull); then the store's JSON
+records, read one file per image or container. `ps` and `inspect` also import the container
+engine (network plan, runtime options); `run` adds the monitor (a second interpreter) and `runc
+run`, as the start benchmark above shows."""),
     "build": (build, 5, "Build", """\
 A 9-step Dockerfile (`ENV`, `WORKDIR`, `COPY` of 200 small files, two `RUN`s, `LABEL`, `EXPOSE`,
 `CMD`) on the rig's busybox image, built by the engine and by `podman build --layers --runtime

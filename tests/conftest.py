@@ -21,6 +21,11 @@ manifest, manifest_digest, delete_manifest, catalog, tags) plus:
 
 It is stopped (by PID) and its storage copy removed at the end of the session.
 
+``vm`` (session): the test VM (rig/vm): Debian 12 with systemd as PID 1 and only cgroup v2,
+booted under QEMU once per session, only when a selected test asks for it, then powered off.
+A ``rig.vm.VM``: ssh("cmd"), reboot(), inventory(path) for ansible-playbook over SSH,
+boot_seconds; the guest reaches the host's 127.0.0.1 (the ``registry``) as 10.0.2.2.
+
 ``tmp_root`` (function): an empty directory under /var/tmp for a store root; whatever a test
 left mounted below it is unmounted, then it is removed.
 
@@ -63,6 +68,7 @@ from rig.host import unmount_under  # noqa: E402  pylint: disable=wrong-import-p
 from rig.htpasswd import write_htpasswd  # noqa: E402  pylint: disable=wrong-import-position
 from rig.registry import Registry  # noqa: E402  pylint: disable=wrong-import-position
 from rig.tls import cert_dir, make_ca  # noqa: E402  pylint: disable=wrong-import-position
+from rig import vm as rig_vm  # noqa: E402  pylint: disable=wrong-import-position
 
 SECURE_USER = "tester"
 SECURE_PASSWORD = "s3cret"
@@ -164,3 +170,20 @@ def tmp_root():
     finally:
         unmount_under(root)  # whatever a failed test left mounted
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def vm():
+    """The test VM (rig/vm): Debian 12, systemd as PID 1, cgroup v2 only. Booted once per session,
+    only when a test asks for it (make_image.sh builds the image first unless its cache is
+    current); powered off at the end (QEMU killed by its pidfile's PID as a last resort)."""
+    problems = rig_vm.host_problems()
+    if problems:
+        pytest.fail("the VM tests cannot run on this host:\n  - " + "\n  - ".join(problems))
+    rig_vm.ensure_built()
+    machine = rig_vm.VM(tempfile.mkdtemp(prefix="strata-test-vm-", dir="/var/tmp"))
+    try:
+        machine.boot()
+        yield machine
+    finally:
+        machine.stop()

@@ -8,7 +8,8 @@ export DEBIAN_FRONTEND=noninteractive
 
 pkgs="python3 python3-venv python3-pip git ca-certificates curl docker-registry skopeo umoci podman
 runc crun busybox-static debootstrap zstd attr iproute2 hyperfine uidmap conmon
-containernetworking-plugins netavark aardvark-dns iptables apache2-utils openssh-server"
+containernetworking-plugins netavark aardvark-dns iptables apache2-utils openssh-server tini
+qemu-system-x86 qemu-utils"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

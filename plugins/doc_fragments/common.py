@@ -48,8 +48,11 @@ options:
     type: path
   auth_config:
     description:
-      - Docker's C(config.json) whose C(auths) hold registry credentials (as C(docker login) writes
-        them). Default C($DOCKER_CONFIG/config.json), else C(~/.docker/config.json).
+      - Docker's C(config.json) whose C(auths) hold registry credentials (as C(docker login) and
+        M(strata.containers.login) write them). Default C($DOCKER_CONFIG/config.json), else
+        C(~/.docker/config.json).
+      - Its C(credHelpers) (per registry) and C(credsStore) name C(docker-credential-<name>) helper
+        programs on the PATH, asked (C(get)) for the credentials of the host contacted only.
     type: path
   certs_dir:
     description:

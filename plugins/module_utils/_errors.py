@@ -16,6 +16,7 @@
     │   ├── Conflict              e.g. a name that points elsewhere, a tag on two images
     │   ├── InUse                 something still needs what is to be removed
     │   ├── ImageNotFound
+    │   ├── VolumeNotFound
     │   └── Corrupt
     ├── LayerError                a layer tar that cannot be applied safely
     │   ├── UnsafePath
@@ -117,6 +118,10 @@ class InUse(StoreError):
 
 
 class ImageNotFound(StoreError):
+    pass
+
+
+class VolumeNotFound(StoreError):
     pass
 
 

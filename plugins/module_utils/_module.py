@@ -34,14 +34,18 @@ def make_module(argument_spec, registry=False, **kwargs):
     return AnsibleModule(argument_spec=spec, **kwargs)
 
 
-def engine_for(module, *, registry=False, read_only=False, runtime=None):
-    """The engine on the module's store; ``read_only`` for info modules, which create nothing."""
+def engine_for(module, *, registry=False, read_only=False, runtime=None, registry_options=None,
+               cgroup_manager=None):
+    """The engine on the module's store; ``read_only`` for info modules, which create nothing;
+    ``registry_options`` for a module with registry options of its own (login)."""
     from .engine import Engine
     params = module.params
     extra = {}
     if registry:
         extra = {k: params.get(k) for k in REGISTRY_OPTIONS}
-    return Engine(params["root"], check_mode=module.check_mode, read_only=read_only, runtime=runtime, **extra)
+    extra.update(registry_options or {})
+    return Engine(params["root"], check_mode=module.check_mode, read_only=read_only, runtime=runtime,
+                  cgroup_manager=cgroup_manager, **extra)
 
 
 def run(module, action):

@@ -10,7 +10,9 @@ Modules, the CLI and scripts make one ``Engine`` and call its services::
     engine.containers.ensure("web", image="app:2")  # containers/service.py
     engine.archives.save(["app:2"], "/tmp/a.tar")  # archive/service.py
     engine.networks.ensure("app", subnet="10.90.5.0/24")  # networks/service.py
+    engine.volumes.ensure("data", labels={"app": "web"})  # volumes/service.py
     engine.pruner.prune(all_images=True)           # system/prune.py
+    engine.logins.login("reg:5000", "me", "secret")  # registry/login.py
 
 Every service call is idempotent and returns what it did (``changed``, ``actions``, facts);
 with ``check_mode`` it computes the same answer and writes nothing. Services are made on first
@@ -30,7 +32,7 @@ REGISTRY_KEYWORDS = ("insecure_registries", "username", "password", "ca_cert", "
 
 class Engine:
     def __init__(self, root=DEFAULT_ROOT, *, check_mode=False, read_only=False, runtime=None,
-                 cgroup_parent="/strata", registry_mirrors=None, min_free_space=None,
+                 cgroup_parent="/strata", cgroup_manager=None, registry_mirrors=None, min_free_space=None,
                  max_inflation_ratio=_limits.MAX_INFLATION_RATIO, inflation_check_after=_limits.INFLATION_CHECK_AFTER,
                  **registry_options):
         """``min_free_space``: bytes a layer extraction must leave free on the store's filesystem
@@ -45,6 +47,7 @@ class Engine:
         self.store = Store(root, create=not (check_mode or read_only), limits=limits)
         self.runtime = runtime
         self.cgroup_parent = cgroup_parent
+        self.cgroup_manager = cgroup_manager  # systemd|cgroupfs; None: systemd where it is PID 1
         registry_options["insecure_registries"] = tuple(registry_options.get("insecure_registries") or ())
         # several certs.d CAs are merged into one bundle: in the store, or a private temp dir
         registry_options["bundle_dir"] = None if check_mode or read_only else os.path.join(root, "ca-bundles")
@@ -65,13 +68,26 @@ class Engine:
     @functools.cached_property
     def containers(self):
         from .containers.service import ContainerService  # pylint: disable=import-outside-toplevel
-        return ContainerService(self.images, runtime=self.runtime, cgroup_parent=self.cgroup_parent)
+        return ContainerService(self.images, runtime=self.runtime, cgroup_parent=self.cgroup_parent,
+                                cgroup_manager=self.cgroup_manager)
 
     @functools.cached_property
     def networks(self):
         """The host's networks (not this store's: every root shares them, networks/host.py)."""
         from .networks.service import NetworkService  # pylint: disable=import-outside-toplevel
         return NetworkService(check_mode=self.check_mode)
+
+    @functools.cached_property
+    def volumes(self):
+        """This store's volumes (``<root>/volumes``)."""
+        from .volumes.service import VolumeService  # pylint: disable=import-outside-toplevel
+        return VolumeService(self.store, check_mode=self.check_mode)
+
+    @functools.cached_property
+    def logins(self):
+        """docker login/logout: the Docker config.json and its credential helpers (no store)."""
+        from .registry.login import LoginService  # pylint: disable=import-outside-toplevel
+        return LoginService(check_mode=self.check_mode, **self.registry_options)
 
     @functools.cached_property
     def archives(self):

@@ -31,9 +31,26 @@ options:
     default: false
   logs:
     description:
-      - With I(name), also return the container's output, as C(docker logs) does.
+      - With I(name), also return the container's output, as C(docker logs) does, from its log
+        driver (the files of C(json-file), rotated ones included, or the journal through
+        C(journalctl) for C(journald)). Each line comes with its time (as C(docker logs --timestamps)).
+      - A container with C(log_driver=none) has none to read, so the task fails, as C(docker logs) does.
     type: bool
     default: false
+  logs_since:
+    description:
+      - With I(logs), only lines since this time, as C(docker logs --since) takes it, an RFC 3339
+        time (C(2026-12-03T16:00:00Z)), Unix seconds, or a duration before now (C(10m), C(1h30m)).
+    type: str
+  logs_until:
+    description:
+      - With I(logs), only lines before this time, in the forms of I(logs_since).
+    type: str
+  logs_tail:
+    description:
+      - With I(logs), only the last so many lines (after I(logs_since) and I(logs_until)), as
+        C(docker logs --tail).
+    type: int
 seealso:
   - module: strata.containers.container
 '''
@@ -49,6 +66,14 @@ EXAMPLES = r'''
     name: web
     logs: true
   register: web
+
+- name: Its last 50 lines of the past 10 minutes, as docker logs --since 10m --tail 50
+  strata.containers.container_info:
+    name: web
+    logs: true
+    logs_since: 10m
+    logs_tail: 50
+  register: recent
 
 - name: Show its address and state
   ansible.builtin.debug:
@@ -71,18 +96,32 @@ container:
     image_id: {description: The image ID., type: str, returned: always}
     created: {description: "When it was created (UTC, ISO 8601).", type: str, returned: always}
     state:
-      description: C(status) (created, running, paused, restarting, exited), C(running), C(paused),
-        C(pid), C(exit_code), C(started_at), C(finished_at), C(restart_count).
+      description:
+      - C(status) (created, running, paused, restarting, exited), C(running), C(paused),
+        C(pid), C(exit_code), C(started_at), C(finished_at), C(restart_count), C(oom_killed) (the
+        kernel's OOM killer killed a process of its last run, read from cgroup v2's
+        C(memory.events); always false on cgroup v1).
+      - C(health), once a container with a health check has started (Docker's C(State.Health)),
+        with C(status) (C(starting), C(healthy), C(unhealthy)), C(failing_streak) and C(log), the last
+        five checks as C({start, end, exit_code, output}) (output capped at 4096 bytes).
       type: dict
       returned: always
     config:
-      description: What it runs, C(args), C(env), C(user), C(working_dir), C(hostname), C(labels),
+      description:
+      - What it runs, C(args), C(env), C(user), C(working_dir), C(hostname), C(labels),
         C(stop_signal), C(stop_timeout).
+      - C(healthcheck), for a container with a health check, the check it runs (its I(healthcheck)
+        over the image's C(HEALTHCHECK), defaults filled in), with C(test), C(retries), and C(interval),
+        C(timeout), C(start_period), C(start_interval) in nanoseconds.
       type: dict
       returned: always
     host_config:
       description: C(network_mode), C(dns), C(dns_search), C(dns_options), C(extra_hosts), C(restart_policy),
-        C(memory), C(cpus), C(pids_limit), C(read_only), C(privileged).
+        C(memory), C(cpus), C(pids_limit), C(read_only), C(privileged), C(log_config) (C(type), the
+        log driver, and C(config), its options, as Docker's C(HostConfig.LogConfig)), and the options of the same names
+        of M(strata.containers.container) C(cap_add), C(cap_drop), C(security_opts), C(devices),
+        C(device_cgroup_rules), C(ulimits), C(sysctls), C(tmpfs), C(shm_size), C(init), C(group_add),
+        C(memory_reservation), C(memory_swap), C(cpu_shares), C(cpuset_cpus), C(oom_score_adj), C(auto_remove).
       type: dict
       returned: always
     network:
@@ -100,7 +139,7 @@ container:
       description: The limits read back from its cgroup while it runs.
       type: dict
       returned: always
-    log_path: {description: Its log file (JSON lines)., type: str, returned: always}
+    log_path: {description: Its log file (JSON lines); empty unless its log driver is json-file., type: str, returned: always}
     rootfs: {description: Where its root filesystem is mounted on the host., type: str, returned: always}
 logs:
   description: Its output, one C({time, stream, log}) per line.
@@ -114,8 +153,18 @@ containers:
   elements: dict
 '''
 
-from ansible_collections.strata.containers.plugins.module_utils._errors import ContainerNotFound
+from ansible_collections.strata.containers.plugins.module_utils._errors import ContainerNotFound, InvalidSpec
+from ansible_collections.strata.containers.plugins.module_utils.containers import logs as container_logs
 from ansible_collections.strata.containers.plugins.module_utils._module import engine_for, make_module, run
+
+
+def _logs(containers, name, params):
+    since, until, tail = params["logs_since"], params["logs_until"], params["logs_tail"]
+    if tail is not None and tail < 0:
+        raise InvalidSpec("logs_tail must be 0 or more, not %d" % tail)
+    return containers.logs(containers.records.find(name),
+                           since=container_logs.parse_since(since, "logs_since") if since else None,
+                           until=container_logs.parse_since(until, "logs_until") if until else None, tail=tail)
 
 
 def main():
@@ -123,6 +172,9 @@ def main():
         "name": {"type": "str"},
         "all": {"type": "bool", "default": False},
         "logs": {"type": "bool", "default": False},
+        "logs_since": {"type": "str"},
+        "logs_until": {"type": "str"},
+        "logs_tail": {"type": "int"},
     })
 
     def action():
@@ -136,7 +188,7 @@ def main():
             return {"changed": False, "exists": False}
         result = {"changed": False, "exists": True, "container": container}
         if module.params["logs"]:
-            result["logs"] = service.containers.logs(service.containers.records.find(name))
+            result["logs"] = _logs(service.containers, name, module.params)
         return result
 
     run(module, action)

@@ -39,6 +39,14 @@ options:
       - Remove the build cache (and with it the layers only the cache kept).
     type: bool
     default: false
+  volumes:
+    description:
+      - Also remove every volume no container of the store uses (C(docker volume prune); as
+        podman and Docker before 23.0, named volumes too), after the containers, so that the
+        volumes of the containers removed go as well. I(filters) apply to them too.
+    type: bool
+    default: false
+    version_added: 0.3.0
   filters:
     description:
       - C(until) (a duration such as C(24h), or a time such as C(2026-11-25T10:00:00Z)) keeps what
@@ -75,6 +83,11 @@ EXAMPLES = r'''
     build_cache: true
     filters:
       until: 168h
+
+- name: Stopped containers and the volumes nothing uses any more (docker container prune + volume prune)
+  strata.containers.layer_prune:
+    containers: true
+    volumes: true
 '''
 
 RETURN = r'''
@@ -98,6 +111,12 @@ blobs:
   returned: always
   type: list
   elements: str
+volumes:
+  description: Names of the volumes removed.
+  returned: always
+  type: list
+  elements: str
+  version_added: 0.3.0
 build_cache:
   description: How many build cache entries were removed.
   returned: always
@@ -127,6 +146,7 @@ def main():
         "all": {"type": "bool", "default": False},
         "containers": {"type": "bool", "default": False},
         "build_cache": {"type": "bool", "default": False},
+        "volumes": {"type": "bool", "default": False},
         "filters": {"type": "dict", "default": {}},
         "repair": {"type": "bool", "default": False},
     })
@@ -137,7 +157,8 @@ def main():
         problems = None
         if params["repair"]:
             problems = integrity.check(engine.store, repair=not module.check_mode)
-        result = engine.pruner.prune(params["all"], params["containers"], params["build_cache"], params["filters"])
+        result = engine.pruner.prune(params["all"], params["containers"], params["build_cache"], params["filters"],
+                                     volumes=params["volumes"])
         if problems is not None:
             result["problems"] = problems
             result["changed"] = result["changed"] or any(p["repaired"] for p in problems)

@@ -16,7 +16,7 @@
 # changes; bump BASE_VERSION when the debootstrap/slimming recipe changes.
 # Env: STRATA_TEST_CACHE (default /var/tmp/strata-test-cache), MIRROR (Debian mirror URL).
 set -euo pipefail
-RIG_VERSION=6
+RIG_VERSION=7
 BASE_VERSION=2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${STRATA_TEST_CACHE:-/var/tmp/strata-test-cache}
@@ -174,10 +174,10 @@ rm -rf "$work/py"
 log "strata-host: python + runc and the engine's libraries (log: $CACHE/strata-host-apt.log)"
 umoci unpack --image "$OCI:python" "$work/sh" >/dev/null
 R=$work/sh/rootfs
-apt_install "$R" "$CACHE/strata-host-apt.log" runc python3-requests python3-zstandard python3-pyroute2 iproute2 kmod python3-apt netavark aardvark-dns iptables
+apt_install "$R" "$CACHE/strata-host-apt.log" runc python3-requests python3-zstandard python3-pyroute2 iproute2 kmod python3-apt netavark aardvark-dns iptables tini
 chroot "$R" /usr/bin/python3 -c 'import requests, zstandard, pyroute2' || { echo "strata-host lacks a library" >&2; exit 1; }
 umoci repack --refresh-bundle --image "$OCI:strata-host" \
-  --history.created_by "apt-get install --no-install-recommends runc python3-requests python3-zstandard python3-pyroute2 iproute2 kmod python3-apt netavark aardvark-dns iptables" \
+  --history.created_by "apt-get install --no-install-recommends runc python3-requests python3-zstandard python3-pyroute2 iproute2 kmod python3-apt netavark aardvark-dns iptables tini" \
   "$work/sh"
 umoci config --image "$OCI:strata-host" --config.label org.strata.test=strata-host
 rm -rf "$work/sh"

@@ -37,3 +37,8 @@ def test_galaxy_metadata_points_at_the_project():
     assert os.path.isfile(os.path.join(COLLECTION, "LICENSE"))
     for artefact in (".venv", ".pytest_cache", "tests/output", "*.tar", "bench"):
         assert artefact in galaxy["build_ignore"], artefact
+
+
+def test_engine_version_is_galaxys():
+    from ansible_collections.strata.containers.plugins.module_utils._version import VERSION
+    assert VERSION == _load("galaxy.yml")["version"]

@@ -6,7 +6,6 @@ without ``-o``/``-i`` they stream through stdout/stdin, as Docker's do."""
 from __future__ import annotations
 
 from . import progress
-from ..images.view import familiar
 from .common import CliError, input_file, output_file
 
 
@@ -41,6 +40,7 @@ def save(ctx, args):
 
 
 def load(ctx, args):
+    from ..images.view import familiar  # pylint: disable=import-outside-toplevel
     engine = ctx.engine()
     with input_file(ctx, args.input, "images.tar") as path:
         with progress.step(ctx.stderr, "Loading %s" % (args.input or "images from stdin")):

@@ -1,7 +1,10 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What every ``strata`` command shares: the engine on ``--root``, the output streams, errors
-with their exit codes, and ``-f key=value`` options."""
+with their exit codes, and ``-f key=value`` options.
+
+Command modules import only what parsing needs at the top; the engine and what one command
+alone uses are imported in the handler, so ``strata ps`` does not pay for ``pull``'s imports."""
 
 from __future__ import annotations
 
@@ -9,9 +12,6 @@ import contextlib
 import os
 import shutil
 import tempfile
-
-from ..engine import Engine
-from ..store.store import DEFAULT_ROOT
 
 CERTS_DIR = "/etc/docker/certs.d"
 
@@ -37,11 +37,14 @@ class Context:
 
     @property
     def root(self):
+        from ..store.store import DEFAULT_ROOT  # pylint: disable=import-outside-toplevel
         return getattr(self.args, "root", None) or os.environ.get("STRATA_ROOT") or DEFAULT_ROOT
 
     def engine(self, read_only=False):
         """The engine on the store; ``read_only`` for commands that only look (no store is made)."""
+        from ..engine import Engine  # pylint: disable=import-outside-toplevel
         return Engine(os.path.abspath(self.root), read_only=read_only, certs_dir=CERTS_DIR,
+                      cgroup_manager=getattr(self.args, "cgroup_manager", None),
                       insecure_registries=getattr(self.args, "insecure_registry", None) or ())
 
     def service(self, read_only=False):

@@ -49,7 +49,9 @@ def register(add):
     cmd.add_argument("container", metavar="CONTAINER")
     cmd.add_argument("-f", "--follow", action="store_true", help="follow the output until the container stops")
     cmd.add_argument("-t", "--timestamps", action="store_true", help="show timestamps")
-    cmd.add_argument("-n", "--tail", type=int, help="only the last N lines")
+    cmd.add_argument("-n", "--tail", default="all", help="only the last N lines (default all)")
+    cmd.add_argument("--since", help="lines since a time (2026-12-03T16:00:00Z, Unix seconds) or a duration ago (10m)")
+    cmd.add_argument("--until", help="lines before a time (2026-12-03T16:00:00Z, Unix seconds) or a duration ago (10m)")
 
     cmd = add("exec", "Execute a command in a running container", exec_)
     cmd.add_argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="set environment variables")
@@ -68,7 +70,7 @@ def status_text(state, now):
     started = fmt.timestamp(state.get("started_at")) or now
     finished = fmt.timestamp(state.get("finished_at")) or now
     if status == "running":
-        return "Up %s" % fmt.human_duration(now - started)
+        return "Up %s%s" % (fmt.human_duration(now - started), _health_text(state))
     if status == "paused":
         return "Up %s (Paused)" % fmt.human_duration(now - started)
     if status == "restarting":
@@ -76,6 +78,14 @@ def status_text(state, now):
     if status == "exited":
         return "Exited (%d) %s ago" % (state.get("exit_code") or 0, fmt.human_duration(now - finished))
     return status.capitalize()
+
+
+def _health_text(state):
+    """Docker's suffix: " (health: starting)", " (healthy)", " (unhealthy)"."""
+    status = (state.get("health") or {}).get("status")
+    if not status:
+        return ""
+    return " (health: starting)" if status == "starting" else " (%s)" % status
 
 
 def ports_text(view):
@@ -185,20 +195,23 @@ def wait(ctx, args):
     return each(ctx, args.containers, lambda c, r, n: c.wait(r) or 0)
 
 
-def follow_logs(ctx, containers, record, follow=False, timestamps=False, tail=None, cursor=None):
+def follow_logs(ctx, containers, record, follow=False, timestamps=False, tail=None, cursor=None, since=None,
+                until=None):
     """Write its log (stdout lines to stdout, stderr lines to stderr); with ``follow`` keep
-    writing new lines until the container no longer runs. ``cursor`` (a dict) keeps how many
-    lines were written, for a caller that follows again after an interruption."""
+    writing new lines until the container no longer runs. ``cursor`` (a dict) keeps the time of
+    the last line written (and how many at that time), for a caller that follows again after an
+    interruption, and so that a rotation of the log between two reads loses nothing."""
     cursor = {} if cursor is None else cursor
     while True:
         done = not follow or containers.status(record) not in LIVE
-        entries = containers.logs(record)
-        if "shown" not in cursor:
-            cursor["shown"] = 0 if tail is None else max(0, len(entries) - tail)
-        for entry in entries[cursor["shown"]:]:
+        if "after" in cursor:
+            entries = containers.logs(record, since=cursor["after"], until=until)
+        else:
+            entries = containers.logs(record, since=since, until=until, tail=tail)
+            cursor.update(after=since or 0, same=0)
+        for entry in _unseen(entries, cursor):
             stream = ctx.stderr if entry.get("stream") == "stderr" else ctx.stdout
             stream.write(("%s %s" % (entry.get("time", ""), entry["log"])) if timestamps else entry["log"])
-            cursor["shown"] += 1
         ctx.stdout.flush()
         ctx.stderr.flush()
         if done:
@@ -206,10 +219,29 @@ def follow_logs(ctx, containers, record, follow=False, timestamps=False, tail=No
         time.sleep(0.05)
 
 
+def _unseen(entries, cursor):
+    """The entries after the cursor (those at its very time beyond the ones already written)."""
+    from ..containers import logs as container_logs  # pylint: disable=import-outside-toplevel
+    skip = cursor["same"]
+    for entry in entries:
+        ns = container_logs.time_ns(entry.get("time")) or 0
+        if ns == cursor["after"] and skip:
+            skip -= 1
+            continue
+        if ns != cursor["after"]:
+            cursor.update(after=ns, same=0)
+        cursor["same"] += 1
+        yield entry
+
+
 def logs(ctx, args):
+    from ..containers import logs as container_logs  # pylint: disable=import-outside-toplevel
     containers = ctx.service(read_only=True).containers
     record = containers.records.find(args.container)
-    follow_logs(ctx, containers, record, args.follow, args.timestamps, args.tail)
+    since = container_logs.parse_since(args.since, "--since") if args.since else None
+    until = container_logs.parse_since(args.until, "--until") if args.until else None
+    follow_logs(ctx, containers, record, args.follow, args.timestamps, container_logs.parse_tail(args.tail),
+                since=since, until=until)
     return 0
 
 

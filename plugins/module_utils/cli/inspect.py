@@ -39,7 +39,26 @@ def _ports(ports):
             for port, bindings in ports.items()}
 
 
+def _add_health(shaped, view):
+    """State.Health and Config.Healthcheck, as Docker shows them for a container with a check."""
+    health, check = view["state"].get("health"), view["config"].get("healthcheck")
+    if check:
+        shaped["Config"]["Healthcheck"] = {"Test": check["test"], "Interval": check["interval"],
+                                           "Timeout": check["timeout"], "StartPeriod": check["start_period"],
+                                           "StartInterval": check["start_interval"], "Retries": check["retries"]}
+    if health:
+        shaped["State"]["Health"] = {"Status": health["status"], "FailingStreak": health["failing_streak"],
+                                     "Log": [{"Start": e.get("start"), "End": e.get("end"),
+                                              "ExitCode": e.get("exit_code"), "Output": e.get("output")}
+                                             for e in health["log"]]}
+    return shaped
+
+
 def container_json(view):
+    return _add_health(_container_json(view), view)
+
+
+def _container_json(view):
     state, config, host = view["state"], view["config"], view["host_config"]
     args = config.get("args") or []
     policy, dummy, retries = (host.get("restart_policy") or "no").partition(":")
@@ -47,7 +66,7 @@ def container_json(view):
     return {
         "Id": view["id"], "Created": view["created"], "Path": args[0] if args else "", "Args": args[1:],
         "State": {"Status": state["status"], "Running": state["running"], "Paused": state["paused"],
-                  "Restarting": state["restarting"], "OOMKilled": False, "Dead": False, "Pid": state["pid"] or 0,
+                  "Restarting": state["restarting"], "OOMKilled": state.get("oom_killed", False), "Dead": False, "Pid": state["pid"] or 0,
                   "ExitCode": state["exit_code"] or 0, "Error": "", "StartedAt": state["started_at"] or ZERO_TIME,
                   "FinishedAt": state["finished_at"] or ZERO_TIME},
         "Image": view["image_id"], "LogPath": view["log_path"], "Name": "/" + view["name"],
@@ -57,7 +76,8 @@ def container_json(view):
                        "DnsOptions": host.get("dns_options") or [], "ExtraHosts": host.get("extra_hosts") or [],
                        "RestartPolicy": {"Name": policy, "MaximumRetryCount": int(retries or 0)},
                        "Memory": host["memory"] or 0, "NanoCpus": int((host["cpus"] or 0) * 1e9),
-                       "PidsLimit": host["pids_limit"] or 0, "ReadonlyRootfs": bool(host["read_only"])},
+                       "PidsLimit": host["pids_limit"] or 0, "ReadonlyRootfs": bool(host["read_only"]),
+                       "LogConfig": {"Type": host["log_config"]["type"], "Config": host["log_config"]["config"]}},
         "Mounts": [{"Type": m["type"], "Source": m["source"], "Destination": m["destination"], "Mode": "",
                     "RW": m["rw"]} for m in view["mounts"]],
         "Config": {"Hostname": config.get("hostname") or "", "Domainname": config.get("domainname") or "",

@@ -9,16 +9,34 @@ that cannot run, else the exit code of the container or of the ``exec``'d comman
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 
-from . import archives, build, containers, images, inspect, networks, registry, run, system
 from .._errors import EngineError, MissingDependency
 from .common import CliError, Context
 from .template import TemplateError
 
 USAGE_ERROR = 125
-COMMAND_MODULES = (registry, images, build, archives, run, containers, inspect, networks, system)
+# The modules of this package that register commands, in the order of ``strata --help``, and
+# the top-level commands each registers (tests/unit/.../cli/test_dispatch.py keeps the two in
+# step): ``strata images`` imports and registers cli/images.py alone, not every command's
+# dependencies nor some 40 subparsers it would not use.
+COMMANDS = (
+    ("registry", ("pull", "push", "search")),
+    ("images", ("images", "rmi", "tag", "history")),
+    ("build", ("build", "commit")),
+    ("archives", ("save", "load", "export", "import")),
+    ("run", ("run", "create")),
+    ("containers", ("ps", "start", "stop", "restart", "kill", "pause", "unpause", "rm", "wait", "logs", "exec")),
+    ("copy", ("cp",)),
+    ("inspect", ("inspect",)),
+    ("networks", ("network",)),
+    ("volumes", ("volume",)),
+    ("system", ("prune", "system")),
+    ("info", ("info",)),
+)
+GLOBAL_OPTIONS = ("--root", "--insecure-registry", "--cgroup-manager")  # each takes a value
 
 
 class UsageError(Exception):
@@ -40,9 +58,31 @@ def _global_options(parser, default):
                         help="the store's directory (default $STRATA_ROOT or /var/lib/strata)")
     parser.add_argument("--insecure-registry", action="append", default=default, metavar="HOST[:PORT]",
                         help="a registry to reach over plain HTTP or without verifying its certificate (repeatable)")
+    parser.add_argument("--cgroup-manager", default=default, choices=("systemd", "cgroupfs"),
+                        help="who makes the cgroups of the containers created (default: systemd where it is "
+                             "the init system, else cgroupfs)")
 
 
-def build_parser():
+def command_module(name):
+    return importlib.import_module("%s.%s" % (__package__, name))
+
+
+def modules_for(argv):
+    """The command modules needed to parse ``argv``: the one of its command when that is plain
+    to see (global options spelt out in full, then a known command), else all of them (``--help``,
+    an unknown command, an abbreviated option...), so parsing and its messages are unchanged."""
+    every = [module for module, dummy in COMMANDS]
+    words = iter(argv)
+    for word in words:
+        if word in GLOBAL_OPTIONS:
+            next(words, None)  # its value
+        elif not word.startswith(tuple(option + "=" for option in GLOBAL_OPTIONS)):
+            return [module for module, names in COMMANDS if word in names] or every
+    return every
+
+
+def build_parser(modules=None):
+    """The parser of the commands of ``modules`` (names in COMMANDS; default: every command)."""
     parser = ArgumentParser(prog="strata", description="Docker's commands on the strata store, with no daemon.")
     _global_options(parser, None)
     common = ArgumentParser(add_help=False)
@@ -55,8 +95,8 @@ def build_parser():
         cmd.set_defaults(func=func)
         return cmd
 
-    for module in COMMAND_MODULES:
-        module.register(add)
+    for name in modules or [m for m, dummy in COMMANDS]:
+        command_module(name).register(add)
     return parser
 
 
@@ -67,7 +107,8 @@ def _streams(stdin, stdout, stderr):
 def main(argv=None, stdin=None, stdout=None, stderr=None):
     """Run ``strata ARGV...``; returns the exit status."""
     stdin, stdout, stderr = _streams(stdin, stdout, stderr)
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(modules_for(argv))
     try:
         args, extra = parser.parse_known_args(argv)
         if extra:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 
-from . import names, progress
+from . import names, progress, run_flags
 from .._errors import ContainerError, EngineError, ImageNotFound
 from ..oci import reference
 from .common import CliError, key_values
@@ -30,7 +30,8 @@ def register(add):
         cmd.add_argument("-e", "--env", action="append", default=[], metavar="KEY[=VALUE]")
         cmd.add_argument("-v", "--volume", action="append", default=[], metavar="[SOURCE:]TARGET[:ro]",
                          help="a bind mount (absolute SOURCE) or a named volume")
-        cmd.add_argument("--tmpfs", action="append", default=[], metavar="TARGET", help="mount a tmpfs")
+        cmd.add_argument("--tmpfs", action="append", default=[], metavar="TARGET[:OPTIONS]",
+                         help="mount a tmpfs, e.g. /cache:size=64m,mode=1700")
         cmd.add_argument("-l", "--label", action="append", default=[], metavar="KEY=VALUE")
         cmd.add_argument("--network", "--net", action="append", default=[], metavar="NETWORK",
                          help="bridge (default), host, none, container:NAME, or a network's name (repeatable)")
@@ -54,16 +55,25 @@ def register(add):
         cmd.add_argument("--privileged", action="store_true", help="give it extended privileges (see the container module)")
         cmd.add_argument("--stop-signal", help="signal that stops it")
         cmd.add_argument("--stop-timeout", type=int, help="seconds to wait for it to stop before killing it")
+        cmd.add_argument("--health-cmd", metavar="COMMAND", help="a command (run by /bin/sh -c) that checks its health")
+        cmd.add_argument("--health-interval", metavar="DURATION", help="time between health checks (30s)")
+        cmd.add_argument("--health-timeout", metavar="DURATION", help="time one health check may run (30s)")
+        cmd.add_argument("--health-retries", type=int, metavar="N", help="failures in a row that make it unhealthy (3)")
+        cmd.add_argument("--health-start-period", metavar="DURATION", help="time to start before failures count (0s)")
+        cmd.add_argument("--health-start-interval", metavar="DURATION", help="time between checks while starting (5s)")
+        cmd.add_argument("--no-healthcheck", action="store_true", help="no health check, not even the image's")
+        cmd.add_argument("--log-driver", help="json-file (default), journald or none")
+        cmd.add_argument("--log-opt", action="append", default=[], metavar="KEY=VALUE",
+                         help="a log driver option: max-size, max-file, compress (json-file), tag (journald)")
         cmd.add_argument("--pull", choices=("missing", "always", "never"), default="missing")
         cmd.add_argument("--platform", help="os/arch[/variant] to pull")
+        run_flags.add_flags(cmd)
         cmd.add_argument("image", metavar="IMAGE")
         cmd.add_argument("command", nargs="...", metavar="COMMAND [ARG...]")
 
 
-def _mount(spec, tmpfs=False):
+def _mount(spec):
     parts = spec.split(":")
-    if tmpfs:
-        return {"type": "tmpfs", "target": parts[0], "read_only": "ro" in parts[1:2]}
     if len(parts) == 1:  # an anonymous volume gets a random name, as Docker's
         return {"type": "volume", "source": secrets.token_hex(32), "target": parts[0]}
     if len(parts) > 3 or (len(parts) == 3 and not set(parts[2].split(",")) <= {"ro", "rw", "z", "Z"}):
@@ -80,16 +90,32 @@ def container_params(args):
               "stop_signal": args.stop_signal, "stop_timeout": args.stop_timeout,
               "dns": args.dns or None, "dns_search": args.dns_search or None, "dns_options": args.dns_option or None,
               "etc_hosts": args.add_host or None, "domainname": args.domainname,
+              "log_driver": args.log_driver, "log_options": key_values(args.log_opt, "log option") or None,
               "read_only": True if args.read_only else None,
               "privileged": True if args.privileged else None,
               "env": {k: v for k, v in env.items() if v is not None} or None,
               "labels": {k: v or "" for k, v in key_values(args.label, "label", True).items()} or None,
               "published_ports": args.publish or None,
-              "mounts": [_mount(v) for v in args.volume] + [_mount(t, tmpfs=True) for t in args.tmpfs] or None}
+              "mounts": [_mount(v) for v in args.volume] or None, "tmpfs": args.tmpfs or None}
     params.update(_network_params(args))
+    params["healthcheck"] = _healthcheck(args)
+    params.update(run_flags.params(args))
     if args.entrypoint is not None:
         params["entrypoint"] = [args.entrypoint] if args.entrypoint else []
     return params
+
+
+def _healthcheck(args):
+    """--health-* and --no-healthcheck as the healthcheck option (None when none is given)."""
+    check = {"test": args.health_cmd, "interval": args.health_interval, "timeout": args.health_timeout,
+             "retries": args.health_retries, "start_period": args.health_start_period,
+             "start_interval": args.health_start_interval}
+    check = {k: v for k, v in check.items() if v is not None}
+    if args.no_healthcheck:
+        if check:
+            raise CliError("--no-healthcheck conflicts with --health-* options", SETUP_FAILED)
+        return {"disable": True}
+    return check or None
 
 
 def _network_params(args):

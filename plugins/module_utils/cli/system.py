@@ -10,6 +10,7 @@ import time
 
 from . import format as fmt
 from ..build.cache import BuildCache
+from ..fs.tree import allocated_bytes
 from .common import filters
 from .images import name_rows
 
@@ -73,21 +74,6 @@ def prune(ctx, args):
     return 0
 
 
-def _usage(path, seen):
-    """Bytes allocated under ``path``, each inode once, as du counts."""
-    total = 0
-    for top, dirs, files in os.walk(path):
-        for name in [top] + [os.path.join(top, n) for n in dirs + files]:
-            try:
-                info = os.lstat(name)
-            except OSError:
-                continue
-            if (info.st_dev, info.st_ino) not in seen:
-                seen.add((info.st_dev, info.st_ino))
-                total += info.st_blocks * 512
-    return total
-
-
 def _reclaimable(size, total):
     text = fmt.human_size(size, 4)
     return "%s (%d%%)" % (text, size * 100 // total) if total > 0 else text
@@ -113,10 +99,10 @@ def _measure(service):
     records = containers.records.all() if store.exists else []
     seen = set()
     facts = {"records": records, "links": _volume_links(records),
-             "sizes": {r["id"]: _usage(containers.records.path(r["id"], "upper"), seen) for r in records},
+             "sizes": {r["id"]: allocated_bytes(containers.records.path(r["id"], "upper"), seen) for r in records},
              "running": {r["id"] for r in records if containers.status(r) in ("running", "paused", "restarting")}}
     volumes_dir = os.path.join(store.root, "volumes")
-    facts["volumes"] = {v: _usage(os.path.join(volumes_dir, v), seen)
+    facts["volumes"] = {v: allocated_bytes(os.path.join(volumes_dir, v), seen)
                         for v in (sorted(os.listdir(volumes_dir)) if os.path.isdir(volumes_dir) else [])}
     cache = BuildCache(store)
     image_layers = {layer["chain_id"] for r in store.image_records() for layer in r["layers"]}

@@ -27,7 +27,7 @@ def exec_argv(containers, record, argv, user=None):
                                      dir=containers.records.path(record["id"])) as handle:
         json.dump(containers.exec_process(record, argv, user=user), handle)
         handle.flush()
-        yield containers.runtime.exec_argv(record["id"], handle.name)
+        yield containers.runtime_for(record).exec_argv(record["id"], handle.name)
 
 
 def runtime_failed(stderr):

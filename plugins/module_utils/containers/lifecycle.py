@@ -14,7 +14,8 @@ import sys
 import tempfile
 import time
 
-from . import exec_run, network_plan
+from . import exec_run, healthcheck, logconfig, network_plan, volume_plan
+from . import logs as container_logs
 from .. import _linux
 from .._errors import ContainerError, ContainerNotFound, InvalidSpec, InvalidState
 from ..fs import inroot
@@ -22,21 +23,27 @@ from ..fs.atomic import atomic_write, atomic_write_json, read_json
 from ..fs.tree import remove_tree
 from ..oci import timestamps
 from ..runtime import overlay
-from ..runtime import bundle, hardening
+from ..runtime import bundle, cgroup_manager, cgroups, hardening
+from ..runtime import health as _health
+from ..runtime import logdrivers as _logdrivers
 from ..runtime import monitor as _monitor
 from ..runtime.oci import Runtime
 from ..store.containers import ContainerStore, check_name
+from ..volumes.service import VolumeService
 
 START_TIMEOUT = 30
 
 
 class Containers:
-    def __init__(self, store, runtime_name=None, cgroup_parent="/strata"):
+    def __init__(self, store, runtime_name=None, cgroup_parent="/strata", cgroup_manager_name=None):
         self.store = store
         self.cgroup_parent = cgroup_parent
         self.records = ContainerStore(os.path.join(store.root, "containers"))
         self.runtime_name = runtime_name
+        self.cgroup_manager_name = cgroup_manager_name
         self._runtime = None
+        self.volumes = VolumeService(store)
+        self._runtimes = {}
 
     @property
     def runtime(self):
@@ -44,6 +51,27 @@ class Containers:
             from ..runtime.oci import choose
             self._runtime = Runtime(self.store.root, choose(self.runtime_name))
         return self._runtime
+
+    @property
+    def cgroup_manager(self):
+        """systemd or cgroupfs for the containers created now (cgroup_manager.py)."""
+        return cgroup_manager.choose(self.cgroup_manager_name)
+
+    def runtime_for(self, record):
+        """The runtime with the cgroup manager ``record`` was created with, for its whole life."""
+        manager = cgroup_manager.of_record(record)
+        if manager not in self._runtimes:
+            self._runtimes[manager] = Runtime(self.store.root, self.runtime.binary, cgroup_manager.runtime_flags(manager))
+        return self._runtimes[manager]
+
+    def cgroup(self, record):
+        """The container's cgroup (it exists while the container runs). On cgroup v2 the one its
+        first process is in: crun's systemd driver puts it in a ``container`` child of the scope."""
+        path = cgroup_manager.cgroup_dir(cgroup_manager.of_record(record), self.cgroup_parent, record["id"])
+        pid = self.records.state(record["id"]).get("pid")
+        if pid and cgroups.detect() == "v2":
+            path = cgroups.path_of(pid, under=path) or path
+        return cgroups.Cgroup(path, name=record["name"])
 
     # ------------------------------------------------------------------ create
     def create(self, name, image_id, options, image_name=None):
@@ -55,6 +83,7 @@ class Containers:
             if any(r["name"] == name for r in self.records.all()):
                 raise ContainerError('Conflict. The container name "/%s" is already in use' % name, name=name)
             container_id = secrets.token_hex(32)
+            manager = self.cgroup_manager
             directory = self.records.path(container_id)
             os.makedirs(directory, mode=0o700)
             for sub in ("upper", "work", "rootfs"):
@@ -65,7 +94,9 @@ class Containers:
             record = {"id": container_id, "name": name, "image": image_name or image_id, "image_id": image_id,
                       "options": options, "restart_policy": options.get("restart_policy", "no"),
                       "labels": dict((config.get("config") or {}).get("Labels") or {}, **options.get("labels", {})),
-                      "created": timestamps.now()}
+                      "healthcheck": healthcheck.effective(config, options.get("healthcheck")),  # the monitor runs it
+                      "created": timestamps.now(), "cgroup_manager": manager}
+            record["log_config"] = logconfig.settings(options, record)
             self.records.put(record)
         try:
             record["network"], netns = network_plan.plan(self.store.root, container_id, name, options, self.records)
@@ -79,9 +110,13 @@ class Containers:
             inroot.make_dir(rootfs, merged["working_dir"], "working_dir")
             record["stop_signal"] = merged["stop_signal"]
             self.records.put(record)
-            mounts = [self._mount_spec(m) for m in options.get("mounts") or []]
+            record["anonymous_volumes"] = volume_plan.anonymous(config, options.get("mounts"), self.volumes)
+            self.records.put(record)  # before they exist: a failure from here on removes them
+            mounts = [self._mount_spec(m, rootfs) for m in options.get("mounts") or []]
+            mounts += [volume_plan.mount_spec(self.volumes, v["name"], v["target"], False, rootfs, True)
+                       for v in record["anonymous_volumes"]]
             mounts += [self._mount_spec(m) for m in network_plan.etc_mounts(record, directory, self.records)]
-            spec_options = dict(options, cgroups_path="%s/%s" % (self.cgroup_parent, container_id),
+            spec_options = dict(options, cgroups_path=cgroup_manager.cgroups_path(manager, self.cgroup_parent, container_id),
                                 hostname=hostname, network_namespace=netns, mounts=mounts)
             spec = bundle.make_spec(config, spec_options, rootfs)
             spec["root"]["path"] = "rootfs"
@@ -96,14 +131,12 @@ class Containers:
             raise
         return record
 
-    def _mount_spec(self, mount):
-        """A named volume is a directory in the store, made on first use, kept after removal."""
+    def _mount_spec(self, mount, rootfs=None):
+        """A named volume is made on first use (volumes/), kept after the container's removal."""
         spec = {"type": mount["type"], "target": mount["target"], "read_only": mount["read_only"],
                 "source": mount["source"] or None}
         if mount["type"] == "volume":
-            spec["type"] = "bind"
-            spec["source"] = os.path.join(self.store.root, "volumes", mount["source"], "_data")
-            os.makedirs(spec["source"], mode=0o755, exist_ok=True)
+            spec = volume_plan.mount_spec(self.volumes, mount["source"], mount["target"], mount["read_only"], rootfs)
         elif mount["type"] == "bind" and not os.path.exists(mount["source"]):
             raise InvalidSpec("bind mount source %s does not exist" % mount["source"], source=mount["source"])
         return spec
@@ -126,6 +159,7 @@ class Containers:
             overlay.unmount(rootfs)
         network_plan.release(record)
         remove_tree(self.records.path(record["id"]))
+        self.volumes.discard([v["name"] for v in record.get("anonymous_volumes") or []])
 
     # ------------------------------------------------------------------ state
     def status(self, record):
@@ -147,7 +181,9 @@ class Containers:
         if self.status(record) in ("running", "paused", "restarting"):
             raise InvalidState("container %s is already running" % record["name"], name=record["name"])
         network_plan.check_ports_free(record.get("ports") or [])
+        container_logs.check_host(record)
         self.ensure_mounted(record)
+        volume_plan.ensure_available(self.volumes, record)
         directory = self.records.path(record["id"])
         network_plan.attach(self.store.root, record, directory)
         stop_file = os.path.join(directory, _monitor.STOP_REQUEST)
@@ -157,7 +193,7 @@ class Containers:
         with _monitor.open_capped(os.path.join(directory, "monitor.err")) as err:
             # -S -I: the monitor is stdlib-only; no site-packages scan, no environment, faster start
             subprocess.Popen([sys.executable, "-S", "-I", self._monitor_path(), directory, str(write_fd),
-                              json.dumps(self.runtime.command())],
+                              json.dumps(self.runtime_for(record).command())],
                              pass_fds=(write_fd,), start_new_session=True, stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=err, cwd=directory)
         os.close(write_fd)
@@ -169,6 +205,8 @@ class Containers:
         return int(answer.split()[1])
 
     def _monitor_path(self):
+        self._install("health.py", _health)  # the monitor loads it from beside itself
+        self._install("logdrivers.py", _logdrivers)  # the monitor imports it from its own folder
         return self._install("monitor.py", _monitor)
 
     def _install(self, filename, module):
@@ -196,14 +234,14 @@ class Containers:
             network_plan.detach(record)
             return True
         if self.status(record) == "paused":
-            self.runtime.resume(record["id"])
+            self.runtime_for(record).resume(record["id"])
         try:
-            self.runtime.kill(record["id"], stop_signal or record.get("stop_signal") or "SIGTERM")
+            self.runtime_for(record).kill(record["id"], stop_signal or record.get("stop_signal") or "SIGTERM")
         except ContainerNotFound:
             pass  # it ended on its own a moment ago
         if not self._wait_exited(record, timeout):
             try:
-                self.runtime.kill(record["id"], "KILL", all_processes=True)
+                self.runtime_for(record).kill(record["id"], "KILL", all_processes=True)
             except ContainerNotFound:
                 pass  # it ended between the stop signal and now
             if not self._wait_exited(record, 10):
@@ -216,7 +254,7 @@ class Containers:
         if self.status(record) not in ("running", "paused"):
             raise InvalidState("Container %s is not running" % record["name"], name=record["name"])
         atomic_write(self.records.path(record["id"], _monitor.STOP_REQUEST), b"")
-        self.runtime.kill(record["id"], signal)
+        self.runtime_for(record).kill(record["id"], signal)
 
     def wait(self, record, timeout=None):
         """``docker wait``: block until the container has exited for good (its restart policy
@@ -238,10 +276,10 @@ class Containers:
     def pause(self, record):
         if self.status(record) != "running":
             raise InvalidState("container %s is not running" % record["name"], name=record["name"])
-        self.runtime.pause(record["id"])
+        self.runtime_for(record).pause(record["id"])
 
     def resume(self, record):
-        self.runtime.resume(record["id"])
+        self.runtime_for(record).resume(record["id"])
 
     def remove(self, record, force=False):
         if self.status(record) in ("running", "paused"):
@@ -254,9 +292,10 @@ class Containers:
 
     def update(self, record, options):
         """Limits and restart policy in place (``docker update``); the record keeps the new values."""
-        resources = {k: v for k, v in hardening.resources(options).items() if k != "devices"}
+        # all limits from the merged options: a change of one key of a group (cpu shares) keeps the others (quota)
+        resources = {k: v for k, v in hardening.resources(dict(record["options"], **options)).items() if k != "devices"}
         if resources and self.status(record) in ("running", "paused"):
-            self.runtime.update(record["id"], resources)
+            self.runtime_for(record).update(record["id"], resources)
         spec_path = self.records.path(record["id"], "config.json")
         spec = read_json(spec_path)
         spec["linux"]["resources"].update(resources)
@@ -279,7 +318,7 @@ class Containers:
             json.dump(process, handle)
             handle.flush()
             log = handle.name[:-len(".json")] + ".log" if detach else None
-            command = self.runtime.exec_argv(record["id"], handle.name, detach=detach, log_path=log)
+            command = self.runtime_for(record).exec_argv(record["id"], handle.name, detach=detach, log_path=log)
             try:
                 rc, out, err = exec_run.run(command, stdin, timeout, tty, log)
             except subprocess.TimeoutExpired as exc:
@@ -317,20 +356,9 @@ class Containers:
             process["cwd"] = chdir
         return process
 
-    def logs(self, record):
-        """The container's output so far: a list of {time, stream, log}."""
-        entries = []
-        for name in (_monitor.LOG + ".1", _monitor.LOG):  # the older half, kept by the monitor's rotation
-            try:
-                with open(self.records.path(record["id"], name), encoding="utf-8") as handle:
-                    for line in handle:
-                        try:
-                            entries.append(json.loads(line))
-                        except ValueError:
-                            continue  # a line cut by a crash
-            except FileNotFoundError:
-                pass
-        return entries
+    def logs(self, record, since=None, until=None, tail=None):
+        """Its output so far, from its log driver: a list of {time, stream, log} (see logs.read)."""
+        return container_logs.read(self.records.path(record["id"]), record, since, until, tail)
 
 
 def _runtime_failed(stderr):

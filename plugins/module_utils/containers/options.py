@@ -10,6 +10,9 @@ import ipaddress
 import re
 import shlex
 
+from . import healthcheck
+from . import logconfig
+from . import run_options
 from .._errors import InvalidSpec
 from ..networks.ports import parse_ports
 from ..networks import definitions, etcfiles
@@ -18,7 +21,7 @@ from ..runtime import bundle
 NETWORK_MODES = ("bridge", "host", "none")
 MOUNT_TYPES = ("bind", "volume", "tmpfs")
 # Changed in place (runc update, or the monitor's next decision); everything else recreates.
-UPDATABLE = ("memory", "cpus", "pids_limit", "restart_policy")
+UPDATABLE = ("memory", "cpus", "pids_limit", "restart_policy") + run_options.UPDATABLE
 _RESTART = re.compile(r"^(no|always|unless-stopped|on-failure(:[0-9]+)?)$")
 _SIZE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*([bkmgt]?)b?$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4}
@@ -254,9 +257,15 @@ NORMALIZERS = {
     "stop_timeout": _non_negative("stop_timeout"),
     "read_only": bool,
     "privileged": bool,
+    "healthcheck": healthcheck.normalize,
+    "log_driver": logconfig.driver,
+    "log_options": logconfig.options,
 }
+NORMALIZERS.update(run_options.NORMALIZERS)
 DEFAULTS = {"network_mode": "bridge", "restart_policy": "no", "read_only": False, "privileged": False, "labels": {}, "mounts": [],
-            "published_ports": [], "memory": None, "cpus": None, "pids_limit": None, "stop_timeout": None}
+            "published_ports": [], "memory": None, "cpus": None, "pids_limit": None, "stop_timeout": None,
+            "log_driver": "json-file", "log_options": {}}
+DEFAULTS.update(run_options.DEFAULTS)
 
 
 def normalize(params):
@@ -276,7 +285,8 @@ def normalize(params):
         raise InvalidSpec("networks need network_mode bridge (or a network's name), not %s" % options["network_mode"])
     if options.get("published_ports") and options.get("network_mode", "bridge") != "bridge":
         raise InvalidSpec("published_ports need network_mode bridge, not %s" % options["network_mode"])
-    return options
+    logconfig.check(options)
+    return run_options.finish(options, params)
 
 
 _MERGED = {"command": "args", "entrypoint": "args", "env": "env", "user": "user", "working_dir": "working_dir",
@@ -296,6 +306,9 @@ def differences(image_config, existing, wanted):
         if key in _MERGED:
             field = _MERGED[key]
             if have[field] != want[field]:
+                found[key] = (existing.get(key), value)
+        elif key == "healthcheck":  # the check that runs, the image's HEALTHCHECK under the option
+            if healthcheck.effective(image_config, existing.get(key)) != healthcheck.effective(image_config, value):
                 found[key] = (existing.get(key), value)
         elif existing.get(key, DEFAULTS.get(key)) != value:
             found[key] = (existing.get(key, DEFAULTS.get(key)), value)

@@ -11,31 +11,44 @@ from __future__ import annotations
 
 import json
 
-from . import options as container_options, view as container_view
-from .._errors import ContainerNotFound, ImageNotFound, InvalidSpec
+from . import comparisons as container_comparisons, foreground, healthcheck, options as container_options, view as container_view
+from .._errors import ContainerNotFound, EngineError, ImageNotFound, InvalidSpec
 from .lifecycle import Containers
 
-STATES = ("created", "started", "stopped", "paused", "absent")
+STATES = ("created", "present", "started", "healthy", "stopped", "paused", "absent")
 
 
 class ContainerService:
-    def __init__(self, images, *, runtime=None, cgroup_parent="/strata"):
+    def __init__(self, images, *, runtime=None, cgroup_parent="/strata", cgroup_manager=None):
         self.images = images
-        self.containers = Containers(images.store, runtime, cgroup_parent=cgroup_parent)
+        self.containers = Containers(images.store, runtime, cgroup_parent=cgroup_parent,
+                                     cgroup_manager_name=cgroup_manager)
 
     def find(self, name):
         if not self.images.store.exists:
             return None
         try:
-            return self.containers.records.find(name)
+            record = self.containers.records.find(name)
         except ContainerNotFound:
             return None
+        return self._reap(record)
+
+    def _reap(self, record):
+        """An auto_remove container that has exited is gone, as Docker's daemon would have
+        removed it; with no daemon here, the next look at it removes it."""
+        if not (record.get("options") or {}).get("auto_remove") or self.containers.status(record) != "exited":
+            return record
+        if not self.images.check_mode:
+            self.containers.remove(record, force=True)
+        return None
 
     # ------------------------------------------------------------------ planning
     def ensure(self, name, state="started", image=None, pull="missing", params=None, restart=False,
-               recreate=False, force_kill=False, platform=None):
+               recreate=False, force_kill=False, platform=None, comparisons=None, detach=True, healthy_wait_timeout=300):
         if state not in STATES:
             raise InvalidSpec("state must be one of %s, not %r" % (", ".join(STATES), state))
+        state = "created" if state == "present" else state  # community.docker's name for it
+        comparisons = container_comparisons.check(comparisons, container_options.NORMALIZERS)
         record = self.find(name)
         if state == "absent":
             return self._finish(name, record, ["remove"] if record else [], {}, force_kill)
@@ -51,6 +64,7 @@ class ContainerService:
                 changes.update(container_options.differences(self._image_config(image_id), record["options"], options))
             elif image_id is None:
                 changes["image"] = (record["image_id"], image)
+            changes = container_comparisons.apply(changes, comparisons)
         if record is None or recreate or container_options.needs_recreate(changes):
             if record is not None:
                 steps.append("remove")
@@ -58,7 +72,22 @@ class ContainerService:
         elif changes:
             steps.append("update")
         steps += self._state_steps(record if "create" not in steps else None, state, restart)
-        return self._finish(name, record, steps, changes, force_kill, image, image_id, options)
+        result = self._finish(name, record, steps, changes, force_kill, image, image_id, options)
+        if not detach and "start" in steps and not self.images.check_mode:
+            result = foreground.finish(self.containers, self.containers.records.find(result["container"]["id"]),
+                                       result)
+        if state == "healthy" and not self.images.check_mode:  # a check run reports without waiting
+            self._wait_healthy(name, result, healthy_wait_timeout)
+        return result
+
+    def _wait_healthy(self, name, result, timeout):
+        record = self.containers.records.find(name)
+        try:
+            healthcheck.wait_healthy(self.containers, record, timeout)
+        except EngineError as exc:
+            exc.details["container"] = container_view.view(self.containers, record)
+            raise
+        result["container"] = container_view.view(self.containers, record)
 
     def _image_id(self, image, pull, platform, steps):
         """The image's ID, pulling it when the policy says so (in check mode: the ID it would have)."""
@@ -84,7 +113,7 @@ class ContainerService:
             return ["stop"] if status in ("running", "paused", "restarting") else []
         if state == "paused":
             return [] if status == "paused" else (["pause"] if running else ["start", "pause"])
-        # started
+        # started, or healthy (started, then a wait)
         if status == "paused":
             return ["stop", "start"] if restart else ["unpause"]
         if running:
@@ -153,6 +182,24 @@ class ContainerService:
     def exec(self, name, argv, **kwargs):
         record = self.containers.records.find(name)
         return self.containers.exec(record, argv, **kwargs)
+
+    def copy_into(self, name, container_path, *, content=None, path=None, **kwargs):
+        """``docker cp`` of one file into container ``name`` (keywords: :func:`copy.copy_into`'s)."""
+        from .copy import Source, copy_into  # pylint: disable=import-outside-toplevel
+        if not self.images.store.exists:
+            raise ContainerNotFound("No such container: %s" % name, name=name)
+        record = self.containers.records.find(name)
+        return copy_into(self.containers, record, container_path, Source(content, path),
+                         check_mode=self.images.check_mode, **kwargs)
+
+    def copy_out(self, name, container_path):
+        """(binary file object, mode) of a file in container ``name``, opened in-root."""
+        from .copy import open_in  # pylint: disable=import-outside-toplevel
+        return open_in(self.containers, self.containers.records.find(name), container_path)
+
+    def is_directory_in(self, name, container_path):
+        from .copy import is_directory  # pylint: disable=import-outside-toplevel
+        return is_directory(self.containers, self.containers.records.find(name), container_path)
 
     def commit(self, container, name, **kwargs):
         """``docker commit CONTAINER NAME`` (keywords: :func:`commit.commit`'s)."""

@@ -5,8 +5,8 @@
 from __future__ import annotations
 
 from ..fs.atomic import read_json
-from . import network_plan
-from ..runtime import cgroups
+from . import network_plan, run_options
+from ..runtime import health as _health
 
 
 def view(containers, record):
@@ -16,7 +16,7 @@ def view(containers, record):
     spec = read_json(containers.records.path(record["id"], "config.json"), {}) or {}
     process = spec.get("process") or {}
     options = record.get("options") or {}
-    return {
+    shown = {
         "id": record["id"],
         "name": record["name"],
         "image": record.get("image"),
@@ -32,6 +32,7 @@ def view(containers, record):
             "started_at": state.get("started_at"),
             "finished_at": state.get("finished_at"),
             "restart_count": state.get("restart_count", 0),
+            "oom_killed": bool(state.get("oom_killed")),
         },
         "config": {
             "args": process.get("args"),
@@ -56,14 +57,32 @@ def view(containers, record):
             "pids_limit": options.get("pids_limit", 0),
             "read_only": options.get("read_only", False),
             "privileged": options.get("privileged", False),
+            "log_config": {"type": options.get("log_driver", "json-file"), "config": options.get("log_options", {})},
+            **run_options.view(options),
         },
         "network": _network(record, status),
         "mounts": [{"type": m["type"], "source": m["source"], "destination": m["target"], "rw": not m["read_only"]}
                    for m in options.get("mounts") or []],
         "resources": _resources(containers, record, status),
-        "log_path": containers.records.path(record["id"], "log.json"),
+        "log_path": containers.records.path(record["id"], "log.json")
+        if options.get("log_driver", "json-file") == "json-file" else "",
         "rootfs": containers.records.path(record["id"], "rootfs"),
     }
+    _add_health(shown, containers, record)
+    return shown
+
+
+def _add_health(shown, containers, record):
+    """Docker's State.Health (once started) and Config.Healthcheck, for a container with a check."""
+    check = record.get("healthcheck")
+    if not check:
+        return
+    shown["config"]["healthcheck"] = {k: check[k] for k in ("test", "interval", "timeout", "start_period",
+                                                            "start_interval", "retries")}
+    health = read_json(containers.records.path(record["id"], _health.HEALTH), None)
+    if isinstance(health, dict):
+        shown["state"]["health"] = {"status": health.get("status"), "failing_streak": health.get("failing_streak", 0),
+                                    "log": health.get("log") or []}
 
 
 def _network(record, status):
@@ -103,9 +122,8 @@ def _resources(containers, record, status):
     """The limits as the kernel holds them, read back from the container's cgroup."""
     if status not in ("running", "paused"):
         return {}
-    path = "%s/%s" % (containers.cgroup_parent, record["id"])
     try:
-        group = cgroups.Cgroup(path)
+        group = containers.cgroup(record)
         if not group.exists():
             return {}
         limits = group.limits()

@@ -25,3 +25,19 @@ def remove_tree(path):
             if stat.S_ISDIR(mode):
                 os.chmod(child, stat.S_IMODE(mode) | 0o700)
     shutil.rmtree(path)
+
+
+def allocated_bytes(path, seen):
+    """Bytes allocated under ``path`` (as du counts), each inode once: ``seen`` holds the
+    (device, inode) pairs counted so far, shared between calls."""
+    total = 0
+    for top, dirs, files in os.walk(path):
+        for name in [top] + [os.path.join(top, n) for n in dirs + files]:
+            try:
+                info = os.lstat(name)
+            except OSError:
+                continue
+            if (info.st_dev, info.st_ino) not in seen:
+                seen.add((info.st_dev, info.st_ino))
+                total += info.st_blocks * 512
+    return total

@@ -10,15 +10,26 @@ import contextlib
 import os
 
 from . import names as image_names
-from . import pull as _pull
 from . import view as image_view
 from .._errors import ImageNotFound, InUse, InvalidReference, InvalidSpec, RegistryError
 from ..oci import digest as _digest
-from ..oci import reference, spec
-from ..registry import hosts
+from ..oci import reference
 from ..store.containers import ContainerStore
 
 PULL_POLICIES = ("missing", "always", "never")
+
+
+def _puller():
+    """images/pull.py, imported on first use: it brings the registry client, multiprocessing and
+    the layer extraction, which listing, inspecting or running a local image does not need."""
+    from . import pull  # pylint: disable=import-outside-toplevel
+    return pull
+
+
+def _platform(text):
+    """``os/arch[/variant]`` parsed (oci/spec.py and its dataclasses only when one is asked for)."""
+    from ..oci import spec  # pylint: disable=import-outside-toplevel
+    return spec.parse_platform(text)
 
 
 class ImageService:
@@ -62,7 +73,7 @@ class ImageService:
         if policy not in PULL_POLICIES:
             raise InvalidSpec("pull must be one of %s, got %r" % (", ".join(PULL_POLICIES), policy))
         ref = reference.parse(name)
-        wanted = spec.parse_platform(platform) if platform else None
+        wanted = _platform(platform) if platform else None
         local = self._local_match(ref, wanted)
         if local and policy != "always":
             if ref.digest and self.store.load_refs()["digests"].get(ref.digest_name) != local:
@@ -86,10 +97,10 @@ class ImageService:
         try:
             with self._using_layers(_chains(resolved)):
                 self._fetch(clients[clients.index(client):], ref, resolved, made)
-                _pull.store_blobs(self.store, resolved)
+                _puller().store_blobs(self.store, resolved)
                 with self.store.locks.store():
                     refs = self.store.load_refs()
-                    record = _pull.record_for(ref, resolved, self.store.images.get(resolved.image_id))
+                    record = _puller().record_for(ref, resolved, self.store.images.get(resolved.image_id))
                     self.store.images.put(record)
                     refs["digests" if ref.digest else "tags"][name_key] = resolved.image_id
                     self.store.refs.save(refs)
@@ -105,7 +116,7 @@ class ImageService:
         from ..registry import search as _search  # pylint: disable=import-outside-toplevel
 
         def client_for_registry(registry):
-            return _pull.client_for(reference.parse("%s/probe" % registry), **self.registry_options)
+            return _puller().client_for(reference.parse("%s/probe" % registry), **self.registry_options)
         return _search.search(term, client_for_registry, limit, stars, official)
 
     def pull_all_tags(self, name, policy="missing", platform=None):
@@ -113,7 +124,7 @@ class ImageService:
         ref = reference.parse(name)
         if ref.digest or ":" in name.rsplit("/", 1)[-1]:
             raise InvalidSpec("all_tags takes a repository without a tag or digest, not %s" % name)
-        tags = sorted(_pull.client_for(ref, **self.registry_options).tags(ref.path))
+        tags = sorted(_puller().client_for(ref, **self.registry_options).tags(ref.path))
         if not tags:
             raise ImageNotFound("repository %s has no tags" % ref.repository, name=name)
         results = [self.pull("%s:%s" % (ref.repository, tag), policy, platform) for tag in tags]
@@ -124,16 +135,17 @@ class ImageService:
 
     def _clients(self, ref):
         """Clients for the registry's mirrors, in order, then for the registry itself."""
+        from ..registry import hosts  # pylint: disable=import-outside-toplevel
         mirrors = hosts.mirrors(ref.domain, self.registry_mirrors, self.store.root)
-        return [_pull.client_for(ref, host=m, **self.registry_options) for m in mirrors] + \
-            [_pull.client_for(ref, **self.registry_options)]
+        return [_puller().client_for(ref, host=m, **self.registry_options) for m in mirrors] + \
+            [_puller().client_for(ref, **self.registry_options)]
 
     @staticmethod
     def _resolve(clients, ref, wanted):
         """The first endpoint that can say what ``ref`` is; a failing mirror falls back to the next."""
         for client in clients:
             try:
-                return client, _pull.resolve(client, ref, wanted)
+                return client, _puller().resolve(client, ref, wanted)
             except RegistryError:
                 if client is clients[-1]:
                     raise
@@ -142,7 +154,7 @@ class ImageService:
     def _fetch(self, clients, ref, resolved, made):
         for client in clients:  # digests are verified whichever endpoint serves the bytes
             try:
-                _pull.fetch_layers(self.store, client, ref.path, resolved, made)
+                _puller().fetch_layers(self.store, client, ref.path, resolved, made)
                 return
             except RegistryError:
                 if client is clients[-1]:
@@ -199,7 +211,7 @@ class ImageService:
         target = reference.parse(repository or name)
         if target.digest:
             raise InvalidReference("cannot push to a digest reference: %s" % target)
-        pusher = Pusher(self.store, _pull.client_for(target, **self.registry_options), target, self.check_mode)
+        pusher = Pusher(self.store, _puller().client_for(target, **self.registry_options), target, self.check_mode)
         with self.store.work_dir("push-") as work:
             digest = pusher.push(self.store.images.get(match.image_id), check_compression(compression), work)
         report = pusher.report

@@ -10,8 +10,7 @@ counting, so an extraction is refused before it fills the disk or the memory.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Optional
+from collections import namedtuple
 
 from .._errors import InvalidSpec, LayerError
 
@@ -24,21 +23,24 @@ MAX_HEADER_BYTES = 1 << 20     # a PAX record or GNU long name; real ones are a 
 SPACE_CHECK_BYTES = 64 << 20   # free space is measured again after this much is written
 
 
-@dataclass(frozen=True)
-class Limits:
+_LIMIT_FIELDS = ("min_free_space", "max_inflation_ratio", "inflation_check_after", "max_header_bytes")
+
+
+class Limits(namedtuple("Limits", _LIMIT_FIELDS,
+                        defaults=(None, MAX_INFLATION_RATIO, INFLATION_CHECK_AFTER, MAX_HEADER_BYTES))):
     """``min_free_space``: bytes the store's filesystem must keep free (None: the default reserve);
-    ``max_inflation_ratio``: 0 turns the ratio check off."""
+    ``max_inflation_ratio``: 0 turns the ratio check off. (A named tuple, not a dataclass: every
+    command makes one, and dataclasses with inspect and typing is slow to import.)"""
 
-    min_free_space: Optional[int] = None
-    max_inflation_ratio: int = MAX_INFLATION_RATIO
-    inflation_check_after: int = INFLATION_CHECK_AFTER
-    max_header_bytes: int = MAX_HEADER_BYTES
+    __slots__ = ()
 
-    def __post_init__(self):
-        for name in ("min_free_space", "max_inflation_ratio", "inflation_check_after", "max_header_bytes"):
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls, *args, **kwargs)
+        for name in _LIMIT_FIELDS:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
                 raise InvalidSpec("%s must be a number of bytes (0 or more), not %r" % (name, value))
+        return self
 
     def reserve(self, st):
         """The free space to keep on the filesystem whose ``os.statvfs`` is ``st``."""

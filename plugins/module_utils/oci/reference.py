@@ -9,8 +9,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from typing import Optional
 
 from .._errors import InvalidReference
 
@@ -36,14 +34,37 @@ _ID = re.compile(r"(?:sha256:)?[a-f0-9]{64}")
 _SHORT_ID = re.compile(r"(?:sha256:)?[a-f0-9]{1,64}")
 
 
-@dataclass(frozen=True)
 class Reference:
-    """A normalized reference; build it with :func:`parse`."""
+    """A normalized reference; build it with :func:`parse`. Immutable and hashable, as a frozen
+    dataclass would be, without importing dataclasses (with inspect and typing, a third of what
+    ``strata images`` imported)."""
 
-    domain: str
-    path: str
-    tag: Optional[str] = None
-    digest: Optional[str] = None
+    __slots__ = ("domain", "path", "tag", "digest")
+
+    def __init__(self, domain, path, tag=None, digest=None):
+        for name, value in zip(self.__slots__, (domain, path, tag, digest)):
+            object.__setattr__(self, name, value)
+
+    def _fields(self):
+        return (self.domain, self.path, self.tag, self.digest)
+
+    def __eq__(self, other):
+        return self._fields() == other._fields() if other.__class__ is self.__class__ else NotImplemented
+
+    def __hash__(self):
+        return hash(self._fields())
+
+    def __repr__(self):
+        return "Reference(%s)" % ", ".join("%s=%r" % pair for pair in zip(self.__slots__, self._fields()))
+
+    def __reduce__(self):  # pickle and copy through __init__ (slots are not set one by one)
+        return (Reference, self._fields())
+
+    def __setattr__(self, name, value):
+        raise _frozen(name)
+
+    def __delattr__(self, name):
+        raise _frozen(name)
 
     @property
     def repository(self):
@@ -74,10 +95,10 @@ class Reference:
         return DOCKER_API_HOST if self.domain == DEFAULT_DOMAIN else self.domain
 
     def with_tag(self, tag):
-        return replace(self, tag=_check_tag(tag, tag))
+        return Reference(self.domain, self.path, _check_tag(tag, tag), self.digest)
 
     def with_digest(self, digest):
-        return replace(self, digest=_check_digest(digest, digest))
+        return Reference(self.domain, self.path, self.tag, _check_digest(digest, digest))
 
     @property
     def familiar(self):
@@ -89,6 +110,12 @@ class Reference:
 
     def __str__(self):
         return self._suffixed(self.repository)
+
+
+def _frozen(name):
+    """The error a frozen dataclass raises (dataclasses imported only then)."""
+    from dataclasses import FrozenInstanceError  # pylint: disable=import-outside-toplevel
+    return FrozenInstanceError("cannot assign to field %r" % name)
 
 
 def _fail(text, why):

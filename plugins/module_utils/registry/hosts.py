@@ -9,8 +9,6 @@ registry itself).
 from __future__ import annotations
 
 import atexit
-import base64
-import binascii
 import hashlib
 import json
 import os
@@ -19,46 +17,21 @@ import stat
 import tempfile
 
 from .._errors import InvalidSpec
+from . import authfile
 
-DOCKER_HUB_KEYS = ("https://index.docker.io/v1/", "index.docker.io", "docker.io", "registry-1.docker.io")
 DEFAULT_CERTS_DIR = "/etc/docker/certs.d"
 MIRRORS_FILE = "registries.json"
 MAX_CONFIG = 1 << 20
 
 
 def default_auth_config():
-    base = os.environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
-    return os.path.join(base, "config.json")
+    return authfile.default_path()
 
 
 def credentials(domain, path=None):
-    """(username, password) for ``domain`` from a Docker ``config.json``'s ``auths``, or (None, None)."""
-    path = path or default_auth_config()
-    if not os.path.isfile(path):
-        return None, None
-    if os.path.getsize(path) > MAX_CONFIG:
-        raise InvalidSpec("%s is larger than 1 MiB" % path, path=path)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            auths = (json.load(handle) or {}).get("auths") or {}
-    except (OSError, ValueError, AttributeError) as exc:
-        raise InvalidSpec("cannot read registry credentials from %s: %s" % (path, exc), path=path) from exc
-    keys = DOCKER_HUB_KEYS if domain == "docker.io" else (domain, "https://" + domain, "http://" + domain)
-    for key in keys:
-        entry = auths.get(key) or auths.get(key.rstrip("/"))
-        if entry:
-            return _decode(entry, key, path)
-    return None, None
-
-
-def _decode(entry, key, path):
-    if entry.get("username"):
-        return entry["username"], entry.get("password", "")
-    try:
-        user, dummy, password = base64.b64decode(entry.get("auth") or "").decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidSpec("the auth of %s in %s is not base64 of user:password" % (key, path), path=path) from exc
-    return (user, password) if user else (None, None)
+    """(username, password) for ``domain`` from Docker's ``config.json`` (its credential helper
+    for that host, or its ``auths``), or (None, None): authfile.credentials."""
+    return authfile.credentials(domain, path)
 
 
 def certificates(host, certs_dir=None, bundle_dir=None):

@@ -13,7 +13,7 @@ import os
 import socket
 import stat
 
-from . import hardening, seccomp
+from . import capabilities, hardening, seccomp, spec_options
 from .._errors import InvalidSpec
 from ..fs.inroot import check_working_dir
 
@@ -290,7 +290,7 @@ def make_spec(image_config, options, rootfs):
     uid, gid, groups = parse_user(merged["user"], rootfs)
     network = _network(options)
     privileged = bool(options.get("privileged"))
-    caps = hardening.capabilities(privileged)
+    caps = capabilities.resolve(privileged, options.get("cap_add") or (), options.get("cap_drop") or ())
     linux = {"namespaces": hardening.namespaces(network), "maskedPaths": list(hardening.MASKED_PATHS),
              "readonlyPaths": list(hardening.READONLY_PATHS), "devices": [],
              "resources": hardening.resources(options), "sysctl": hardening.sysctls(network),
@@ -309,7 +309,8 @@ def make_spec(image_config, options, rootfs):
                "args": merged["args"], "env": merged["env"], "cwd": merged["working_dir"],
                "capabilities": caps, "rlimits": hardening.rlimits(),
                "noNewPrivileges": not privileged, "oomScoreAdj": 0}
-    return {"ociVersion": OCI_VERSION, "process": process,
+    spec = {"ociVersion": OCI_VERSION, "process": process,
             "root": {"path": rootfs, "readonly": bool(options.get("read_only", False))},
             "hostname": merged["hostname"], "mounts": _mounts(options),
             "annotations": _annotations(options), "linux": linux}
+    return spec_options.apply(spec, options, lambda group: _find_group(group, rootfs))

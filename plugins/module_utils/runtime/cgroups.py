@@ -61,6 +61,18 @@ def hierarchies(root=ROOT, mountinfo="/proc/self/mountinfo"):
     return found
 
 
+def path_of(pid, under):
+    """The cgroup v2 path of process ``pid`` when it is ``under`` or below it, else None."""
+    try:
+        with open("/proc/%d/cgroup" % pid, encoding="utf-8") as handle:
+            paths = [line[3:].strip() for line in handle if line.startswith("0::")]
+    except (OSError, ValueError):
+        return None
+    if paths and (paths[0] == under or paths[0].startswith(under.rstrip("/") + "/")):
+        return paths[0]
+    return None
+
+
 class Cgroup:
     """``path`` is the cgroupsPath given to runc, e.g. ``/strata/<id>``."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import resource
 
+from . import limits
 from .._errors import InvalidSpec
 
 # What Docker grants an unprivileged container (CapEff 00000000a80425fb for root).
@@ -186,4 +187,6 @@ def resources(options):
             raise InvalidSpec("pids_limit %r must be positive, or 0 or -1 for no limit" % pids)
         if pids > 0:
             res["pids"] = {"limit": pids}
+    for key, values in limits.resources(options).items():  # reservation, swap, shares, cpuset
+        res[key] = dict(res.get(key) or {}, **values)
     return res

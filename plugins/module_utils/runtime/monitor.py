@@ -1,12 +1,13 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The per-container monitor (like conmon): a detached process that runs the container with
-the OCI runtime, keeps its output as JSON lines with timestamps, records its exit code and
-time and applies the restart policy. (Published ports are the kernel's: netavark's DNAT.)
+the OCI runtime, sends its output to its log driver (logdrivers.py), records its exit code and
+time, applies the restart policy and runs its health checks (health.py, in a thread). (Published
+ports are the kernel's: netavark's DNAT.)
 
 It must outlive the Ansible module that started it and the module's deleted temp files, so
-this file is stdlib-only and self-contained: the engine copies it into the store
-(``<root>/bin/monitor.py``) and runs that copy. Usage::
+this file (and logdrivers.py) is stdlib-only: the engine copies both into the store
+(``<root>/bin/monitor.py``, ``<root>/bin/logdrivers.py``) and runs that copy. Usage::
 
     python3 monitor.py CONTAINER_DIR HANDSHAKE_FD RUNTIME_ARGV_JSON
 """
@@ -14,22 +15,29 @@ this file is stdlib-only and self-contained: the engine copies it into the store
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import json
 import os
+import select
 import selectors
 import subprocess
 import sys
+import threading
 import time
 
+try:
+    from . import logdrivers  # imported as part of the engine
+except ImportError:  # run as the store's copy: bin/logdrivers.py sits next to it (-I leaves its folder out of sys.path)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import logdrivers  # pylint: disable=import-error
+
 STATE = "state.json"
-LOG = "log.json"
+LOG = logdrivers.LOG
 STOP_REQUEST = "stop-requested"
-# Bounds, whatever the container prints: its log is rotated once (log.json -> log.json.1) when it
-# passes LOG_MAX, so it takes at most twice that on disk (real rotation options come later); a
+# Bounds, whatever the container prints: its log driver bounds its log (logdrivers.py); a
 # line longer than LINE_MAX is logged in pieces, as Docker's json-file does; the monitor keeps
 # only the last ERRORS_TAIL of stderr, for the message of a start that failed; monitor.err is
 # emptied at a start when it passed ERR_MAX.
-LOG_MAX = 16 * 1024 * 1024
 LINE_MAX = 16 * 1024
 ERRORS_TAIL = 64 * 1024
 ERR_MAX = 1024 * 1024
@@ -63,29 +71,6 @@ def split_at_char(data, size):
     return data[:size], data[size:]
 
 
-class LogFile:
-    """log.json, one JSON line per line of output, rotated to log.json.1 past ``limit`` bytes."""
-
-    def __init__(self, path, limit=None):
-        self.path = path
-        self.limit = LOG_MAX if limit is None else limit
-        self.handle = open(path, "ab")
-
-    def write(self, stream, data):
-        line = {"time": now(), "stream": stream, "log": data.decode("utf-8", "replace")}
-        self.handle.write(json.dumps(line).encode() + b"\n")
-        if self.handle.tell() >= self.limit:
-            self.handle.close()
-            os.rename(self.path, self.path + ".1")  # the one before goes: two files at most
-            self.handle = open(self.path, "ab")
-
-    def flush(self):
-        self.handle.flush()
-
-    def close(self):
-        self.handle.close()
-
-
 def read_json(path, default=None):
     try:
         with open(path) as f:
@@ -104,6 +89,56 @@ def should_restart(policy, exit_code, restarts, stop_requested):
         limit = int(policy.split(":", 1)[1]) if ":" in policy else 0
         return exit_code != 0 and (limit == 0 or restarts < limit)
     return False
+
+
+class OomWatch:
+    """Counts the kernel's OOM kills in a container's cgroup v2 while it runs (Docker's
+    ``OOMKilled``). memory.events goes away with the cgroup when the runtime removes it at the
+    container's exit, so it is watched during the run (the kernel wakes a poller of the file on
+    every change), not read after. Nothing to watch on cgroup v1."""
+
+    def __init__(self, pid, root="/sys/fs/cgroup"):
+        self.kills = 0
+        self.fd = None
+        self.lock = threading.Lock()
+        try:
+            with open("/proc/%d/cgroup" % pid) as f:
+                paths = [line[3:].strip() for line in f if line.startswith("0::")]
+            if not paths or not os.path.exists(os.path.join(root, "cgroup.controllers")):
+                return  # v1 (or hybrid: its cgroup2 holds no memory controller)
+            self.fd = os.open(os.path.join(root + paths[0], "memory.events"), os.O_RDONLY)
+        except (OSError, ValueError):
+            return
+        self.read()
+        threading.Thread(target=self.watch, daemon=True).start()
+
+    def read(self):
+        """Take the current oom_kill count; False once the cgroup is gone."""
+        with self.lock:
+            if self.fd is None:
+                return False
+            try:
+                data = os.pread(self.fd, 4096, 0).decode()
+            except OSError:
+                return False
+        for line in data.splitlines():
+            key, dummy, value = line.partition(" ")
+            if key == "oom_kill" and value.isdigit():
+                self.kills = max(self.kills, int(value))
+        return True
+
+    def watch(self):
+        poller = select.poll()
+        poller.register(self.fd, select.POLLPRI)
+        while self.read():
+            poller.poll(1000)  # woken at once on a change; the timeout notices a removed cgroup
+        with self.lock:
+            os.close(self.fd)
+            self.fd = None
+
+    def killed(self):
+        self.read()
+        return self.kills > 0
 
 
 class Monitor:
@@ -139,16 +174,35 @@ class Monitor:
         proc = subprocess.Popen(self.runtime + ["run", "--bundle", self.dir, "--pid-file", pid_file, self.id],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         pid = self.wait_for_pid(proc, pid_file)
+        checker = None
+        oom = None
         if pid:
+            oom = OomWatch(pid)
             self.update_state(status="running", pid=pid, started_at=now(), finished_at=None, exit_code=None,
-                              monitor_pid=os.getpid())
+                              monitor_pid=os.getpid(), oom_killed=False)
+            checker = self.start_health()
             self.report("ok %d" % pid)
         errors = self.pump(proc)
         code = proc.wait()
+        if checker is not None:
+            checker.stop()
         if not pid:
             self.report("error %s" % (errors.strip().splitlines() or ["the runtime exited with %d" % code])[-1])
-        self.update_state(status="exited", pid=None, exit_code=code, finished_at=now())
+        self.update_state(status="exited", pid=None, exit_code=code, finished_at=now(),
+                          oom_killed=bool(oom and oom.killed()))
         return code, bool(pid)
+
+    def start_health(self):
+        """Its health checks (health.py, in a thread) when it has a HEALTHCHECK; a failure to
+        start them is written to monitor.err and leaves the container running."""
+        check = read_json(self.path("container.json"), self.config).get("healthcheck")
+        if not check:
+            return None
+        try:
+            return load_health().start(self.dir, self.id, self.runtime, check)
+        except Exception as exc:  # pylint: disable=broad-except  # the container runs on without checks
+            sys.stderr.write("%s cannot start health checks: %r\n" % (now(), exc))
+            return None
 
     def wait_for_pid(self, proc, pid_file, timeout=30):
         deadline = time.time() + timeout
@@ -171,7 +225,7 @@ class Monitor:
         sel.register(proc.stdout, selectors.EVENT_READ, "stdout")
         sel.register(proc.stderr, selectors.EVENT_READ, "stderr")
         pending = {"stdout": b"", "stderr": b""}
-        log = LogFile(self.path(LOG))
+        log = logdrivers.open_writer(self.dir, self.config)
         try:
             while sel.get_map():
                 for key, dummy in sel.select():
@@ -221,6 +275,16 @@ class Monitor:
             time.sleep(min(0.1 * 2 ** restarts, 10))  # Docker backs off between restarts too
             if os.path.exists(self.path(STOP_REQUEST)):  # stopped while waiting
                 break
+
+
+def load_health():
+    """health.py from beside this file (the engine installs both; -I keeps the script's own
+    directory out of sys.path, so it is loaded by path)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "health.py")
+    spec = importlib.util.spec_from_file_location("strata_health", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def main(argv):

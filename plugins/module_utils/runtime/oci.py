@@ -106,13 +106,16 @@ def take_warnings():
 
 
 class Runtime:
-    def __init__(self, store_root, binary=None):
+    def __init__(self, store_root, binary=None, flags=()):
+        """``flags``: global options before --root, e.g. ``--systemd-cgroup`` (cgroup_manager.py)."""
         self.binary = binary or choose()
         self.root = state_dir(store_root)
+        self.flags = list(flags)
         check_version(self.binary)
 
     def command(self, *args):
-        return [self.binary, "--root", self.root] + list(args)
+        # --root stays last: the monitor takes the state directory from the end of this argv
+        return [self.binary] + self.flags + ["--root", self.root] + list(args)
 
     def _run(self, *args, check=True, timeout=60):
         os.makedirs(self.root, mode=0o700, exist_ok=True)

@@ -15,11 +15,9 @@ import contextlib
 import fcntl
 import json
 import os
-import subprocess
 import tempfile
 import time
 
-from .. import _linux
 from ..fs.atomic import atomic_write_json
 from ..fs.tree import remove_tree
 
@@ -97,11 +95,15 @@ def _run_cleanup(path):
     except (OSError, ValueError):
         return
     if isinstance(argv, list) and all(isinstance(a, str) for a in argv):
+        # imported here: only a dead owner's cleanup runs a command, not every store opened
+        import subprocess  # pylint: disable=import-outside-toplevel
         subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False)
 
 
 def mounts_under(path):
     """Mount points at or below ``path``, deepest first (from /proc/self/mountinfo)."""
+    # imported here (ctypes): only a dead owner's mounts need it
+    from .. import _linux  # pylint: disable=import-outside-toplevel
     prefix = os.path.realpath(path).rstrip("/") + "/"
     try:
         with open("/proc/self/mountinfo", encoding="utf-8") as handle:
@@ -113,6 +115,7 @@ def mounts_under(path):
 
 def _undo_mounts(path):
     """Never delete through a mount: a dead process's overlay would take its layers with it."""
+    from .. import _linux  # pylint: disable=import-outside-toplevel
     for point in mounts_under(path):
         try:
             _linux.umount(point, _linux.MNT_DETACH)

@@ -83,10 +83,10 @@ class Pruner:
         self.seen = set()
         self.reclaimed = 0
 
-    def prune(self, all_images=False, containers=False, build_cache=False, filters=None):
+    def prune(self, all_images=False, containers=False, build_cache=False, filters=None, volumes=False):
         self.seen, self.reclaimed = set(), 0  # each prune reports its own space
         filters = parse_filters(filters)
-        result = {"containers": [], "images": [], "layers": [], "blobs": [], "build_cache": 0}
+        result = {"containers": [], "images": [], "layers": [], "blobs": [], "build_cache": 0, "volumes": []}
         if not self.store.exists:
             return dict(result, changed=False, actions=[], space_reclaimed=0)
         if containers:
@@ -97,7 +97,10 @@ class Pruner:
             if build_cache:
                 result["build_cache"] = self._build_cache()
             result["layers"], result["blobs"] = self._unreferenced(result["images"], build_cache)
+        if volumes:
+            result["volumes"] = self._volumes(filters, set(result["containers"]))
         actions = (["Deleted container: %s" % n for n in result["containers"]] +
+                   ["Deleted volume: %s" % n for n in result["volumes"]] +
                    ["Deleted image: %s" % i for i in result["images"]] +
                    ["Deleted layer: %s" % c for c in result["layers"]] +
                    (["Deleted %d build cache entries" % result["build_cache"]] if result["build_cache"] else []))
@@ -116,6 +119,28 @@ class Pruner:
             self._measure(service.records.path(record["id"]), skip=("rootfs",))  # its mount point: not ours
             if not self.images.check_mode:
                 service.remove(record)
+        return removed
+
+    def prune_volumes(self, filters=None):
+        """``docker volume prune`` alone."""
+        self.seen, self.reclaimed = set(), 0
+        removed = self._volumes(parse_filters(filters), set()) if self.store.exists else []
+        return {"volumes": removed, "changed": bool(removed), "actions": ["Deleted volume: %s" % n for n in removed],
+                "space_reclaimed": self.reclaimed}
+
+    def _volumes(self, filters, going_containers):
+        """``docker volume prune``: volumes no container uses (in check mode, the containers this
+        prune would remove count as gone)."""
+        from ..volumes.service import VolumeService  # pylint: disable=import-outside-toplevel
+        service = VolumeService(self.store, check_mode=self.images.check_mode)
+        candidates = service.prune(lambda r: selected(filters, r.get("created"), r.get("labels") or {}),
+                                   ignoring=going_containers if self.images.check_mode else ())
+        removed = []
+        for name in candidates:
+            usage = self._usage_of(service.records.path(name), skip=("_data",) if service.mounted(name) else ())
+            if self.images.check_mode or service.delete_unused(name):
+                self.reclaimed += usage
+                removed.append(name)
         return removed
 
     # ------------------------------------------------------------------ images

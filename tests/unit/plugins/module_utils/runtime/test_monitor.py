@@ -19,10 +19,10 @@ from ansible_collections.strata.containers.plugins.module_utils.store.containers
 MIB = 1024 * 1024
 
 
-def _monitor(tmp_path):
+def _monitor(tmp_path, log_config=None):
     directory = tmp_path / "c1"
     directory.mkdir()
-    (directory / "container.json").write_text(json.dumps({"id": "c1"}))
+    (directory / "container.json").write_text(json.dumps({"id": "c1", "log_config": log_config}))
     return monitor.Monitor(str(directory), None, ["runc"])
 
 
@@ -67,22 +67,21 @@ def test_a_line_without_end_is_logged_in_pieces(tmp_path):
     assert len(text) == 8 * MIB and text.startswith("a" * 65536 + "b")
 
 
-def test_the_log_is_rotated_once_past_its_limit(tmp_path, monkeypatch):
-    """log.json grows to LOG_MAX, then becomes log.json.1: two files of at most LOG_MAX each."""
-    monkeypatch.setattr(monitor, "LOG_MAX", 256 * 1024, raising=False)
-    mon = _monitor(tmp_path)
+def test_the_log_is_rotated_past_its_limit(tmp_path):
+    """log.json grows to max_size, then becomes log.json.1: two files of at most max_size each."""
+    mon = _monitor(tmp_path, {"driver": "json-file", "max_size": 256 * 1024, "max_file": 2})
     _pump(mon, "for i in range(40000): print('line %d' % i)")  # about 3 MiB of JSON lines
     names = sorted(os.listdir(mon.dir))
     assert names == ["container.json", "log.json", "log.json.1"]
     for name in names[1:]:
-        assert os.path.getsize(os.path.join(mon.dir, name)) < 256 * 1024 + 200
+        assert os.path.getsize(os.path.join(mon.dir, name)) <= 256 * 1024
     newest = _entries(os.path.join(mon.dir, monitor.LOG))
     assert newest[-1]["log"] == "line 39999\n"
 
     # what `logs` shows: the older file, then the newer, in order and without a gap
     store = containers.Containers.__new__(containers.Containers)
     store.records = ContainerStore(str(tmp_path))
-    shown = [int(e["log"].split()[1]) for e in store.logs({"id": "c1"})]
+    shown = [int(e["log"].split()[1]) for e in store.logs({"id": "c1", "name": "c1"})]
     assert shown == list(range(shown[0], 40000)) and len(shown) > len(newest)
 
 
