@@ -14,7 +14,7 @@ from .load import depends_on
 
 
 class ServiceSpec:
-    def __init__(self, name, image, build, pull_policy, replicas, depends, container_name, options):
+    def __init__(self, name, image, build, pull_policy, replicas, depends, container_name, params, options):
         self.name = name
         self.image = image
         self.build = build
@@ -22,6 +22,7 @@ class ServiceSpec:
         self.replicas = replicas
         self.depends = depends
         self.container_name = container_name
+        self.raw = params  # the container module's params; ``options``: the same, normalised
         self.options = options
         self.config_hash = naming.config_hash({"image": image, "build": build, "options": options})
 
@@ -30,8 +31,8 @@ class ServiceSpec:
 
     def params(self, project, number):
         """The container module's params for replica ``number`` (the Compose labels added)."""
-        params = dict(self.options)
-        params["labels"] = dict(self.options.get("labels") or {},
+        params = dict(self.raw)
+        params["labels"] = dict(self.raw.get("labels") or {},
                                 **naming.container_labels(project, self.name, number, self.config_hash, self.depends))
         return params
 
@@ -73,10 +74,11 @@ def _service(name, spec, ctx, project):
     if spec.get("container_name") and replicas != 1:
         raise InvalidSpec("%s: container_name allows one replica, not %d" % (where, replicas), path=where)
     try:
-        options = container_options.normalize(service_options.container_options(name, spec, ctx))
+        params = service_options.container_options(name, spec, ctx)
+        options = container_options.normalize(params)
     except EngineError as exc:
         if str(exc).startswith("services."):
             raise
         raise InvalidSpec("%s: %s" % (where, exc), path=exc.details.get("path") or where) from exc
     return ServiceSpec(name, image, build, spec.get("pull_policy"), replicas, depends_on(spec),
-                       spec.get("container_name"), options)
+                       spec.get("container_name"), params, options)

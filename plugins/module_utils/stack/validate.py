@@ -32,6 +32,41 @@ def path_text(parts):
     return out or "(top level)"
 
 
+def _coerce(model):
+    for dummy in range(1000):  # one conversion per round; a file has far fewer typed values
+        errors = sorted(_validator().iter_errors(model), key=lambda e: [str(p) for p in e.absolute_path])
+        for error in errors:
+            converted = _converted(error)
+            if converted is not None:
+                _set(model, list(error.absolute_path), converted[0])
+                break
+        else:
+            return errors
+    return errors
+
+
+def _converted(error):
+    """(the typed value,) for a "type" error on a string that reads as the wanted type."""
+    if error.validator != "type" or not isinstance(error.instance, str):
+        return None
+    wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+    text = error.instance.strip()
+    if "integer" in wanted and re.match(r"^-?[0-9]+$", text):
+        return (int(text),)
+    if "number" in wanted and re.match(r"^-?[0-9]+(\.[0-9]+)?$", text):
+        return (float(text) if "." in text else int(text),)
+    if "boolean" in wanted and text.lower() in ("true", "false"):
+        return (text.lower() == "true",)
+    return None
+
+
+def _set(model, path, value):
+    target = model
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+
+
 def _best(error):
     best = error
     # a oneOf/anyOf error is vague ("is not valid under any of the given schemas"): say what
@@ -64,8 +99,9 @@ def _unknown_keys(error):
 
 def validate(model):
     """Raise InvalidSpec naming each bad path (up to MAX_REPORTED) when ``model`` is not a
-    Compose file."""
-    errors = sorted(_validator().iter_errors(model), key=lambda e: [str(p) for p in e.absolute_path])
+    Compose file. Strings where the schema wants a number or a boolean (``replicas:
+    ${REPLICAS}`` after interpolation) are converted first, as Compose does."""
+    errors = _coerce(model)
     if not errors:
         return
     errors = [_best(e) for e in errors]

@@ -1,0 +1,132 @@
+# -*- coding: utf-8 -*-
+"""The stack module (issue 22) through ansible-playbook, on tests/integration/stack-app: web ->
+api (built from a context) -> db (a health check, a named volume), on two networks, web
+published on 127.0.0.1. Up in dependency order and serving; a second run changes nothing; an
+environment change recreates only its service; replicas 3 then 1; down keeps the named volume
+(its data is there at the next up) unless asked; a dependency cycle starts nothing."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import urllib.request
+
+import pytest
+from ansible_runner import run_module
+
+from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
+
+APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stack-app")
+PROJECT = "stacktest"
+NETWORKS = ("stacktest_front", "stacktest_back")
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _page(port, timeout=60):
+    """The page web serves (a fresh name may take aardvark-dns a moment: docs/networks.md)."""
+    deadline, last = time.time() + timeout, None
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d/cgi-bin/index.cgi" % port, timeout=10) as response:
+                text = response.read().decode()
+            if "says" in text and "db " in text and text.rstrip().split("db ")[-1]:
+                return text.strip()
+            last = text
+        except OSError as exc:
+            last = exc
+        time.sleep(0.5)
+    raise AssertionError("web did not serve api's and db's answer: %r" % (last,))
+
+
+@pytest.fixture
+def stack(registry, container_root):
+    port = _free_port()
+    env = {"BUSYBOX": registry.images["busybox"], "WEB_PORT": str(port)}
+
+    def up(check=False, diff=False, **extra):
+        args = dict({"name": PROJECT, "project_src": APP, "root": container_root, "env": env,
+                     "wait_timeout": 60}, **extra)
+        args["env"] = dict(env, **extra.get("env", {}))
+        return run_module("stack", args, check=check, diff=diff)
+    up.port, up.root = port, container_root
+    try:
+        yield up
+    finally:
+        engine = Engine(container_root)
+        engine.stacks.down(PROJECT, remove_volumes=True)
+        for name in NETWORKS:  # host-wide: never left behind, whatever failed above
+            engine.networks.ensure(name, state="absent", force=True)
+
+
+def _ok(result):
+    assert not result["failed"], result.get("msg")
+    return result
+
+
+def _did(result):
+    return [(s["action"], s["container"]) for s in result["services"]]
+
+
+def test_stack_up_idempotent_env_change_scale_and_down(stack):
+    checked = _ok(stack(check=True, diff=True))
+    assert checked["changed"] and _did(checked) == [
+        ("create", "stacktest-db-1"), ("create", "stacktest-api-1"), ("create", "stacktest-web-1")]
+    assert checked["containers"] == [] and Engine(stack.root).networks.info("default")  # nothing made
+    assert not any(n["name"] in NETWORKS for n in Engine(stack.root).networks.info())
+
+    up = _ok(stack(diff=True))
+    assert up["changed"] and _did(up) == _did(checked)  # dependencies first: db, api, web
+    assert "create network stacktest_front" in up["actions"] and "create volume stacktest_data" in up["actions"]
+    assert "stacktest-db-1 (db)" in up["diff"]["after"]
+    states = {c["name"]: c["state"] for c in up["containers"]}
+    assert set(states) == {"stacktest-db-1", "stacktest-api-1", "stacktest-web-1"}
+    assert all(s["running"] for s in states.values()), states
+    assert states["stacktest-db-1"]["health"]["status"] == "healthy"  # api waited for it
+    labels = Engine(stack.root).containers.info("stacktest-api-1")[0]["config"]["labels"]
+    assert labels["com.docker.compose.project"] == PROJECT and labels["com.docker.compose.service"] == "api"
+    assert labels["com.docker.compose.container-number"] == "1" and labels["com.docker.compose.config-hash"]
+    page = _page(stack.port)
+    assert page.startswith("web: api ") and "says hello" in page, page
+    stamp = page.split("db ")[-1]
+
+    again = _ok(stack())
+    assert again["changed"] is False and again["services"] == [], again["services"]
+    assert _ok(stack(check=True))["changed"] is False
+
+    greeted = _ok(stack(env={"API_GREETING": "bonjour"}))
+    assert [(s["action"], s["container"], s["reason"]) for s in greeted["services"]] == [
+        ("recreate", "stacktest-api-1", "configuration changed (env)")]
+    assert "says bonjour" in _page(stack.port)
+
+    scaled = _ok(stack(env={"API_GREETING": "bonjour", "API_REPLICAS": "3"}))
+    assert _did(scaled) == [("create", "stacktest-api-2"), ("create", "stacktest-api-3")]
+    assert sorted(c["name"] for c in scaled["containers"] if c["service"] == "api") == \
+        ["stacktest-api-1", "stacktest-api-2", "stacktest-api-3"]
+    down_to_one = _ok(stack(env={"API_GREETING": "bonjour", "API_REPLICAS": "1"}))
+    assert [(s["action"], s["container"], s["reason"]) for s in down_to_one["services"]] == [
+        ("remove", "stacktest-api-2", "scale down to 1"), ("remove", "stacktest-api-3", "scale down to 1")]
+
+    down = _ok(stack(state="absent"))
+    assert down["changed"] and down["containers"] == []
+    assert "remove network stacktest_front" in down["actions"]
+    assert not any(n["name"] in NETWORKS for n in Engine(stack.root).networks.info())
+    assert [v["Name"] for v in Engine(stack.root).volumes.info()] == ["stacktest_data"]  # kept
+    assert _ok(stack(state="absent"))["changed"] is False
+
+    _ok(stack(env={"API_GREETING": "bonjour"}))
+    assert _page(stack.port).split("db ")[-1] == stamp  # the named volume's data came back
+    gone = _ok(stack(state="absent", remove_volumes=True))
+    assert "remove volume stacktest_data" in gone["actions"] and Engine(stack.root).volumes.info() == []
+
+
+def test_a_dependency_cycle_starts_nothing(stack):
+    cycle = {"services": {"a": {"image": "busybox", "depends_on": ["b"]}, "b": {"image": "busybox", "depends_on": ["a"]}}}
+    failed = run_module("stack", {"name": PROJECT, "definition": cycle, "root": stack.root})
+    assert failed["failed"] and "dependency cycle between services: a -> b -> a" in failed["msg"], failed
+    assert not os.path.exists(os.path.join(stack.root, "containers")) or not os.listdir(os.path.join(stack.root, "containers"))
