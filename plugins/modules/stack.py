@@ -104,9 +104,9 @@ options:
     default: false
   wait:
     description:
-      - After C(up), wait until every container is running and healthy (a one-shot service:
-        exited with code 0), as C(docker compose up --wait). The C(depends_on) conditions
-        are always waited for.
+      - After C(up), wait until every container is running and healthy (or, for a one-shot
+        service, has exited with code 0), as C(docker compose up --wait). The C(depends_on)
+        conditions are always waited for.
     type: bool
     default: false
   wait_timeout:

@@ -3,12 +3,15 @@
 api (built from a context) -> db (a health check, a named volume), on two networks, web
 published on 127.0.0.1. Up in dependency order and serving; a second run changes nothing; an
 environment change recreates only its service; replicas 3 then 1; down keeps the named volume
-(its data is there at the next up) unless asked; a dependency cycle starts nothing."""
+(its data is there at the next up) unless asked; the strata compose command on the same
+project; a bad file (a cycle, a schema error, a missing required variable) starts nothing."""
 
 from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import time
 import urllib.request
 
@@ -18,6 +21,7 @@ from ansible_runner import run_module
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
 
 APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stack-app")
+STRATA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "bin", "strata")
 PROJECT = "stacktest"
 NETWORKS = ("stacktest_front", "stacktest_back")
 
@@ -54,7 +58,7 @@ def stack(registry, container_root):
                      "wait_timeout": 60}, **extra)
         args["env"] = dict(env, **extra.get("env", {}))
         return run_module("stack", args, check=check, diff=diff)
-    up.port, up.root = port, container_root
+    up.port, up.root, up.env = port, container_root, env
     try:
         yield up
     finally:
@@ -67,6 +71,15 @@ def stack(registry, container_root):
 def _ok(result):
     assert not result["failed"], result.get("msg")
     return result
+
+
+def _cli(stack, *args):
+    """``strata --root ROOT compose -p stacktest -f .../compose.yaml ARGS``: (stdout, stderr)."""
+    proc = subprocess.run([sys.executable, STRATA, "--root", stack.root, "compose", "-p", PROJECT, "-f",
+                           os.path.join(APP, "compose.yaml")] + list(args), env=dict(os.environ, **stack.env),
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout, proc.stderr
 
 
 def _did(result):
@@ -121,12 +134,29 @@ def test_stack_up_idempotent_env_change_scale_and_down(stack):
 
     _ok(stack(env={"API_GREETING": "bonjour"}))
     assert _page(stack.port).split("db ")[-1] == stamp  # the named volume's data came back
+
+    # the command line on the same project: up -d (bonjour there too: nothing to do), ps, logs
+    stack.env["API_GREETING"] = "bonjour"
+    assert "Container" not in _cli(stack, "up", "-d")[1]
+    table = _cli(stack, "ps")[0].splitlines()
+    assert table[0].split() == ["NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"]
+    assert sorted(line.split()[0] for line in table[1:]) == ["stacktest-api-1", "stacktest-db-1", "stacktest-web-1"]
+    assert "127.0.0.1:%d->80/tcp" % stack.port in [line for line in table if "web" in line][0]
+    assert _cli(stack, "logs", "db")[0] == "stacktest-db-1 | db ready\n"
     gone = _ok(stack(state="absent", remove_volumes=True))
     assert "remove volume stacktest_data" in gone["actions"] and Engine(stack.root).volumes.info() == []
 
 
-def test_a_dependency_cycle_starts_nothing(stack):
-    cycle = {"services": {"a": {"image": "busybox", "depends_on": ["b"]}, "b": {"image": "busybox", "depends_on": ["a"]}}}
-    failed = run_module("stack", {"name": PROJECT, "definition": cycle, "root": stack.root})
-    assert failed["failed"] and "dependency cycle between services: a -> b -> a" in failed["msg"], failed
-    assert not os.path.exists(os.path.join(stack.root, "containers")) or not os.listdir(os.path.join(stack.root, "containers"))
+@pytest.mark.parametrize("definition, words", [
+    ({"services": {"a": {"image": "busybox", "depends_on": ["b"]}, "b": {"image": "busybox", "depends_on": ["a"]}}},
+     ["dependency cycle between services: a -> b -> a"]),
+    ({"services": {"web": {"image": "busybox", "ports": [{"bad": 1}]}}}, ["services.web.ports[0]"]),
+    (None, ["required variable BUSYBOX", "the test sets BUSYBOX"]),  # the app with no BUSYBOX
+])
+def test_bad_files_start_nothing(container_root, definition, words):
+    args = {"name": PROJECT, "root": container_root}
+    args.update({"definition": definition} if definition else {"project_src": APP})
+    failed = run_module("stack", args)
+    assert failed["failed"] and all(w in failed["msg"] for w in words), failed
+    assert Engine(container_root).containers.info() == []
+    assert not any(n["name"].startswith(PROJECT + "_") for n in Engine(container_root).networks.info())

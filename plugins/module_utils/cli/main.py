@@ -12,13 +12,14 @@ import argparse
 import os
 import sys
 
-from . import archives, build, containers, copy, images, info, inspect, networks, registry, run, system, volumes
+from . import archives, build, compose, containers, copy, images, info, inspect, networks, registry, run, system, volumes
 from .._errors import EngineError, MissingDependency
 from .common import CliError, Context
 from .template import TemplateError
 
 USAGE_ERROR = 125
-COMMAND_MODULES = (registry, images, build, archives, run, containers, copy, inspect, networks, volumes, system, info)
+COMMAND_MODULES = (registry, images, build, archives, run, containers, copy, inspect, networks, volumes, system, info,
+                   compose)
 
 
 class UsageError(Exception):

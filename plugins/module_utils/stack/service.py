@@ -204,5 +204,3 @@ def _build_args(value):
 
 def _str_dict(value):
     return {str(k): "" if v is None else str(v) for k, v in (value or {}).items()} or None
-
-

@@ -93,8 +93,8 @@ def _unknown_keys(error):
     extra = sorted(k for k in error.instance if k not in known and not any(p.search(k) for p in patterns))
     if not extra:
         return None
-    return "unknown key%s %s (not in the Compose Specification)" % ("s" if len(extra) > 1 else "",
-                                                                     ", ".join(repr(k) for k in extra))
+    names = ", ".join(repr(k) for k in extra)
+    return "unknown key%s %s (not in the Compose Specification)" % ("s" if len(extra) > 1 else "", names)
 
 
 def validate(model):
