@@ -245,7 +245,7 @@ def _misc(spec, where):
     out["labels"] = {k: v or "" for k, v in labels.items()}
     if spec.get("restart") is not None:
         policy = str(spec["restart"])
-        if policy.split(":")[0] not in _RESTART:
+        if policy.split(":", maxsplit=1)[0] not in _RESTART:
             raise InvalidSpec("%s.restart: %r is not no, always, on-failure[:N] or unless-stopped" % (where, policy),
                               path="%s.restart" % where)
         out["restart_policy"] = policy
