@@ -80,5 +80,9 @@ def _service(name, spec, ctx, project):
         if str(exc).startswith("services."):
             raise
         raise InvalidSpec("%s: %s" % (where, exc), path=exc.details.get("path") or where) from exc
-    return ServiceSpec(name, image, build, spec.get("pull_policy"), replicas, depends_on(spec),
+    depends = depends_on(spec)
+    mode = spec.get("network_mode") or ""
+    if mode.startswith("service:"):  # it joins that service's namespace: it must run first
+        depends.setdefault(mode.split(":", 1)[1], "service_started")
+    return ServiceSpec(name, image, build, spec.get("pull_policy"), replicas, depends,
                        spec.get("container_name"), params, options)

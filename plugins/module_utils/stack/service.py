@@ -112,8 +112,10 @@ class StackService:
             containers.ensure(step.container, state="absent")
         for service in stack.order:
             spec = stack.services[service]
-            waits.wait_dependencies(containers, spec, self.existing(stack.project), timeout)
-            for step in [s for s in steps if s.service == service]:
+            mine = [s for s in steps if s.service == service]
+            if any(s.action != "remove" for s in mine):  # a service left as it is waits for nothing
+                waits.wait_dependencies(containers, spec, self.existing(stack.project), timeout)
+            for step in mine:
                 self._step(stack, spec, step)
 
     def _step(self, stack, spec, step):

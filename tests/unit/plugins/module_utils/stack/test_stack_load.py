@@ -164,3 +164,67 @@ def test_relative_paths_need_project_src():
     project = load.load("demo", definition={"services": {"web": {"image": "x", "volumes": ["./a:/a"]}}})
     with pytest.raises(InvalidSpec, match="needs project_src"):
         model.build_model(project)
+
+
+# The Compose Specification's own example (its README), with what this engine has in place of
+# what it lacks: a local volume for the flocker one, configs and secrets from files for the
+# external ones (external configs and secrets are swarm's).
+SPEC_EXAMPLE = """
+services:
+  frontend:
+    image: example/webapp
+    ports:
+      - "443:8043"
+    networks:
+      - front-tier
+      - back-tier
+    configs:
+      - httpd-config
+    secrets:
+      - server-certificate
+
+  backend:
+    image: example/database
+    volumes:
+      - db-data:/etc/data
+    networks:
+      - back-tier
+
+volumes:
+  db-data:
+    driver: local
+
+configs:
+  httpd-config:
+    file: ./httpd.conf
+
+secrets:
+  server-certificate:
+    file: ./server.cert
+
+networks:
+  # The presence of these objects is sufficient to define them
+  front-tier: {}
+  back-tier: {}
+"""
+
+
+def test_the_specifications_example(tmp_path):
+    (tmp_path / "compose.yaml").write_text(SPEC_EXAMPLE)
+    stack = model.build_model(load.load("example", project_src=str(tmp_path)))
+    front = stack.services["frontend"].options
+    assert [n["name"] for n in front["networks"]] == ["example_back-tier", "example_front-tier"]
+    assert [(m["source"], m["target"]) for m in front["mounts"]] == [
+        (str(tmp_path / "server.cert"), "/run/secrets/server-certificate"), (str(tmp_path / "httpd.conf"), "/httpd-config")]
+    assert front["published_ports"][0]["host_port"] == 443
+    assert stack.services["backend"].options["mounts"][0]["source"] == "example_db-data"
+    assert sorted(stack.networks) == ["example_back-tier", "example_front-tier"]
+    # as the specification has it: swarm's external secrets are refused by name
+    (tmp_path / "compose.yaml").write_text(SPEC_EXAMPLE.replace("file: ./server.cert", "external: true"))
+    with pytest.raises(InvalidSpec, match="only secrets with a file are supported"):
+        model.build_model(load.load("example", project_src=str(tmp_path)))
+
+
+def test_network_mode_of_a_service_orders_it_first():
+    stack = _model({"app": {"image": "x", "network_mode": "service:vpn"}, "vpn": {"image": "x"}})
+    assert stack.order == ["vpn", "app"] and stack.services["app"].options["network_mode"] == "container:demo-vpn-1"
