@@ -125,6 +125,13 @@ def test_stack_up_idempotent_env_change_scale_and_down(stack):
     assert [(s["action"], s["container"], s["reason"]) for s in down_to_one["services"]] == [
         ("remove", "stacktest-api-2", "scale down to 1"), ("remove", "stacktest-api-3", "scale down to 1")]
 
+    stopped = _ok(stack(state="stopped"))
+    assert sorted(_did(stopped)) == [("stop", "stacktest-api-1"), ("stop", "stacktest-db-1"), ("stop", "stacktest-web-1")]
+    assert not any(c["state"]["running"] for c in stopped["containers"])
+    started = _ok(stack(env={"API_GREETING": "bonjour"}))
+    assert [(s["action"], s["reason"]) for s in started["services"]] == [("start", "was exited")] * 3
+    assert [s["container"] for s in started["services"]] == ["stacktest-db-1", "stacktest-api-1", "stacktest-web-1"]
+
     down = _ok(stack(state="absent"))
     assert down["changed"] and down["containers"] == []
     assert "remove network stacktest_front" in down["actions"]
