@@ -15,22 +15,31 @@ from .._errors import InvalidSpec
 _NAME = r"[_a-zA-Z][_a-zA-Z0-9]*"
 _TOKEN = re.compile(r"\$(?:(\$)|(%s)|\{(%s)(?:(:?[-?+])((?:[^{}]|\{[^{}]*\})*))?\})|(\$)(?!\{)" % (_NAME, _NAME))
 MAX_DEPTH = 32  # nesting of ${A:-${B:-...}}
+# A YAML file's aliases share one value however often they are used ("billion laughs"); walked
+# here they would be copied each time: a file of more values than this is refused instead.
+MAX_VALUES = 200000
+MAX_NESTING = 64
 
 
 class Interpolator:
     def __init__(self, variables):
         self.variables = dict(variables or {})
         self.missing = set()
+        self.values = 0
 
-    def value(self, data, path="", depth=0):
+    def value(self, data, path="", nesting=0):
         """``data`` (dicts, lists, scalars) with every string interpolated; ``path`` names the
         place in errors (``services.web.environment.A``)."""
+        self.values += 1
+        if self.values > MAX_VALUES or nesting > MAX_NESTING:
+            raise InvalidSpec("the Compose file has more than %d values or is nested more than %d deep (at %s)"
+                              % (MAX_VALUES, MAX_NESTING, path or "the top"), path=path)
         if isinstance(data, dict):
-            return {k: self.value(v, _join(path, k), depth) for k, v in data.items()}
+            return {k: self.value(v, _join(path, k), nesting + 1) for k, v in data.items()}
         if isinstance(data, list):
-            return [self.value(v, "%s[%d]" % (path, i), depth) for i, v in enumerate(data)]
+            return [self.value(v, "%s[%d]" % (path, i), nesting + 1) for i, v in enumerate(data)]
         if isinstance(data, str):
-            return self.text(data, path, depth)
+            return self.text(data, path)
         return data
 
     def text(self, text, path="", depth=0):

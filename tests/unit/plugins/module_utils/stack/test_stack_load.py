@@ -228,3 +228,19 @@ def test_the_specifications_example(tmp_path):
 def test_network_mode_of_a_service_orders_it_first():
     stack = _model({"app": {"image": "x", "network_mode": "service:vpn"}, "vpn": {"image": "x"}})
     assert stack.order == ["vpn", "app"] and stack.services["app"].options["network_mode"] == "container:demo-vpn-1"
+
+
+def test_billion_laughs_and_deep_nesting_refused(tmp_path):
+    lines = ["x-a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in range(1, 9):
+        lines.append("x-a%d: &a%d [%s]" % (level, level, ", ".join(["*a%d" % (level - 1)] * 10)))
+    (tmp_path / "compose.yaml").write_text("\n".join(lines) + "\nservices: {web: {image: x}}\n")
+    with pytest.raises(InvalidSpec, match="more than 200000 values"):
+        load.load("demo", project_src=str(tmp_path))
+    nested = {"services": {"web": {"image": "x", "labels": {"a": "b"}}}}
+    deep = nested["services"]["web"]
+    for dummy in range(100):
+        deep["x-n"] = {}
+        deep = deep["x-n"]
+    with pytest.raises(InvalidSpec, match="nested more than 64 deep"):
+        load.load("demo", definition=nested)
