@@ -35,9 +35,11 @@ def config_hash(config):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def container_labels(project, service, number, digest, depends=()):
+def container_labels(project, service, number, digest, depends=None):
+    """``depends``: {service: condition}, in the label as Compose writes it (``db:service_healthy:false``)."""
+    depends = depends or {}
     return {PROJECT: project, SERVICE: service, NUMBER: str(number), CONFIG_HASH: digest, ONEOFF: "False",
-            DEPENDS: ",".join(sorted(depends))}
+            DEPENDS: ",".join("%s:%s:false" % (name, depends[name]) for name in sorted(depends))}
 
 
 def object_labels(project, kind, name):

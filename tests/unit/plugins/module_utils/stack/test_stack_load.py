@@ -110,6 +110,8 @@ def test_naming_and_labels():
     assert labels[naming.PROJECT] == "demo" and labels[naming.SERVICE] == "web" and labels[naming.NUMBER] == "2"
     assert labels[naming.CONFIG_HASH] == web.config_hash and web.replicas == 3
     assert web.container("demo", 2) == "demo-web-2"
+    api = _model({"api": {"image": "x", "depends_on": {"db": {"condition": "service_healthy"}}}, "db": {"image": "x"}})
+    assert api.services["api"].params("demo", 1)["labels"]["com.docker.compose.depends_on"] == "db:service_healthy:false"
     other = _model({"web": {"image": "x", "deploy": {"replicas": 3}, "environment": {"A": 1}}}).services["web"]
     assert other.config_hash != web.config_hash
 
