@@ -42,3 +42,11 @@ def need_pyroute2():
     return (_load("pyroute2", "to set up container networks"),
             _load("pyroute2.netns", "to set up container networks"),
             _load("pyroute2.netlink.exceptions", "to set up container networks"))
+
+
+def need_yaml():
+    return _load("yaml", "to read Compose files (PyYAML)")
+
+
+def need_jsonschema():
+    return _load("jsonschema", "to check Compose files against the Compose Specification's schema")

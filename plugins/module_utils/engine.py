@@ -13,6 +13,7 @@ Modules, the CLI and scripts make one ``Engine`` and call its services::
     engine.volumes.ensure("data", labels={"app": "web"})  # volumes/service.py
     engine.pruner.prune(all_images=True)           # system/prune.py
     engine.logins.login("reg:5000", "me", "secret")  # registry/login.py
+    engine.stacks.up(engine.stacks.load("app", project_src="/srv/app")[0])  # stack/service.py
 
 Every service call is idempotent and returns what it did (``changed``, ``actions``, facts);
 with ``check_mode`` it computes the same answer and writes nothing. Services are made on first
@@ -82,6 +83,12 @@ class Engine:
         """This store's volumes (``<root>/volumes``)."""
         from .volumes.service import VolumeService  # pylint: disable=import-outside-toplevel
         return VolumeService(self.store, check_mode=self.check_mode)
+
+    @functools.cached_property
+    def stacks(self):
+        """Compose projects over the services above (stack/service.py)."""
+        from .stack.service import StackService  # pylint: disable=import-outside-toplevel
+        return StackService(self)
 
     @functools.cached_property
     def logins(self):

@@ -35,6 +35,7 @@ COMMANDS = (
     ("volumes", ("volume",)),
     ("system", ("prune", "system")),
     ("info", ("info",)),
+    ("compose", ("compose",)),
 )
 GLOBAL_OPTIONS = ("--root", "--insecure-registry", "--cgroup-manager")  # each takes a value
 
