@@ -3,6 +3,8 @@
 # (unit tests, the test rig's self-test, integration tests against a real registry).
 # Expects tests/setup.sh to have run. With no arguments pytest runs all of tests/; arguments
 # replace that (paths, -k, ...). SKIP_SANITY=1 skips sanity, SANITY_ONLY=1 runs only sanity.
+# pytest runs test files on TEST_WORKERS processes (pytest-xdist; default 2, one per core of the
+# CI machine; 0 runs them in this process). The tests never assume they are alone on the host.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${STRATA_VENV:-$here/.venv}
@@ -39,4 +41,7 @@ export ANSIBLE_COLLECTIONS_PATH="$work"
 export PYTHONPATH="$work${PYTHONPATH:+:$PYTHONPATH}"
 cd "$coll"
 [ $# -gt 0 ] || set -- tests
-python -m pytest -p no:cacheprovider --durations=30 "$@"
+workers=${TEST_WORKERS:-2}
+parallel=()
+[ "$workers" = 0 ] || parallel=(-n "$workers" --dist loadfile)
+python -m pytest -p no:cacheprovider "${parallel[@]}" --durations=30 "$@"

@@ -19,7 +19,7 @@ from rig.host import remove_empty_cgroups, unmount_under
 from rig.registry import BINARY as REGISTRY_BINARY
 
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
-from ansible_collections.strata.containers.plugins.module_utils.networks import definitions, netavark
+from ansible_collections.strata.containers.plugins.module_utils.networks import definitions, host, netavark
 from ansible_collections.strata.containers.plugins.module_utils.runtime import oci
 
 CGROUP_PARENT = "strata"
@@ -117,10 +117,11 @@ def host_leftovers():
     had_bridge = os.path.exists("/sys/class/net/" + definitions.DEFAULT_BRIDGE)
     had_podman_parent = glob.glob("/sys/fs/cgroup/*/" + PODMAN_CGROUP_PARENT)
     yield
-    netns = [n for n in os.listdir(netavark.NETNS_DIR) if n.startswith("strata-")] \
-        if os.path.isdir(netavark.NETNS_DIR) else []
-    if not had_bridge and not netns and os.path.exists("/sys/class/net/" + definitions.DEFAULT_BRIDGE):
-        subprocess.run(["ip", "link", "del", definitions.DEFAULT_BRIDGE], check=False)
+    with host.locked():  # another test worker may be wiring a container to the bridge now
+        netns = [n for n in os.listdir(netavark.NETNS_DIR) if n.startswith("strata-")] \
+            if os.path.isdir(netavark.NETNS_DIR) else []
+        if not had_bridge and not netns and os.path.exists("/sys/class/net/" + definitions.DEFAULT_BRIDGE):
+            subprocess.run(["ip", "link", "del", definitions.DEFAULT_BRIDGE], check=False)
     remove_empty_cgroups([CGROUP_PARENT] + ([] if had_podman_parent else [PODMAN_CGROUP_PARENT]))
     if os.path.isdir(oci.STATE_BASE) and not os.listdir(oci.STATE_BASE):
         os.rmdir(oci.STATE_BASE)

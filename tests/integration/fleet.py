@@ -25,7 +25,9 @@ and addresses in these namespaces are ever contacted.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import fcntl
 import json
 import os
 import re
@@ -55,6 +57,8 @@ REGISTRY_IP = NET + "250"
 REGISTRY_PORT = 5000
 REGISTRY_ADDR = "%s:%d" % (REGISTRY_IP, REGISTRY_PORT)
 NETNS_DIR = "/run/netns"
+# The bridge, namespaces and addresses above are fixed: one fleet on the machine at a time.
+FLEET_LOCK = "/run/lock/strata-test-fleet.lock"
 SSHD = "/usr/sbin/sshd"
 PRIVSEP_DIR = "/run/sshd"
 SSHD_CONFIG = """ListenAddress {addr}:22
@@ -77,6 +81,16 @@ Subsystem sftp internal-sftp
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
                    r"(?:\s+skipped=(\d+))?(?:\s+rescued=(\d+))?(?:\s+ignored=(\d+))?", re.M)
 RECAP_KEYS = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
+
+
+@contextlib.contextmanager
+def exclusive():
+    """Hold the machine's one fleet (two test workers, or two runs of the suite, wait here for
+    each other): around a fleet's whole life, and the checks of what it leaves."""
+    os.makedirs(os.path.dirname(FLEET_LOCK), exist_ok=True)
+    with open(FLEET_LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def ip(*args, netns=None, check=True):

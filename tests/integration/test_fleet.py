@@ -25,7 +25,7 @@ import subprocess
 import tempfile
 
 import pytest
-from fleet import NETNS_DIR, Fleet, our_network_objects
+from fleet import NETNS_DIR, Fleet, exclusive, our_network_objects
 
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
 from ansible_collections.strata.containers.plugins.module_utils.runtime import oci
@@ -147,17 +147,18 @@ CMD ["sleep", "3600"]
 def fleet(registry):
     """Five hosts and an isolated sixth; at teardown everything goes, and the namespaces and links
     are as before."""
-    before = our_network_objects()
-    workdir = tempfile.mkdtemp(prefix="strata-fleet-", dir="/var/tmp")
-    made = Fleet(workdir, hosts=HOSTS, isolated=1)
-    try:
-        made.start(registry.data_dir)
-        yield made
-    finally:
-        made.stop()
-        after = our_network_objects()
-        assert after == before, "the fleet left namespaces or links: %s (before: %s)" % (after, before)
-        assert not os.path.exists(workdir)
+    with exclusive():
+        before = our_network_objects()
+        workdir = tempfile.mkdtemp(prefix="strata-fleet-", dir="/var/tmp")
+        made = Fleet(workdir, hosts=HOSTS, isolated=1)
+        try:
+            made.start(registry.data_dir)
+            yield made
+        finally:
+            made.stop()
+            after = our_network_objects()
+            assert after == before, "the fleet left namespaces or links: %s (before: %s)" % (after, before)
+            assert not os.path.exists(workdir)
 
 
 def write(directory, name, text):

@@ -13,7 +13,7 @@ import sys
 import tempfile
 
 import pytest
-from fleet import Fleet, our_network_objects
+from fleet import Fleet, exclusive, our_network_objects
 
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
 
@@ -64,15 +64,16 @@ IN_CONTAINERS = """
 
 @pytest.fixture(scope="module")
 def fleet(registry):
-    before = our_network_objects()
-    workdir = tempfile.mkdtemp(prefix="strata-fleet-", dir="/var/tmp")
-    made = Fleet(workdir, hosts=2, isolated=0)
-    try:
-        made.start(registry.data_dir)
-        yield made
-    finally:
-        made.stop()
-        assert our_network_objects() == before
+    with exclusive():
+        before = our_network_objects()
+        workdir = tempfile.mkdtemp(prefix="strata-fleet-", dir="/var/tmp")
+        made = Fleet(workdir, hosts=2, isolated=0)
+        try:
+            made.start(registry.data_dir)
+            yield made
+        finally:
+            made.stop()
+            assert our_network_objects() == before
 
 
 def _inventory(fleet, **extra):
