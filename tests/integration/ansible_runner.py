@@ -12,6 +12,7 @@ import sys
 import tempfile
 
 PYTHON = sys.executable  # the target interpreter: the venv with requests, zstandard, pyroute2
+CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
 
 
 def _env():
@@ -24,13 +25,12 @@ def _env():
 
 def run_module(module, args, check=False, diff=False, timeout=600):
     """One task of ``strata.containers.<module>`` in a playbook -> its registered result
-    (with ``failed``, ``msg`` and ``diff`` as a playbook sees them)."""
+    (with ``failed``, ``msg`` and ``diff`` as a playbook sees them; callback_plugins/strata_result.py
+    writes it out)."""
     with tempfile.TemporaryDirectory(prefix="strata-task-") as work:
         out = os.path.join(work, "result.json")
-        task = {"strata.containers." + module: args, "register": "result", "ignore_errors": True}
-        save = {"ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": out},
-                "check_mode": False, "diff": False}
-        play = [{"hosts": "localhost", "gather_facts": False, "tasks": [task, save]}]
+        task = {"strata.containers." + module: args, "ignore_errors": True}
+        play = [{"hosts": "localhost", "gather_facts": False, "tasks": [task]}]
         path = os.path.join(work, "task.yml")
         with open(path, "w") as f:
             json.dump(play, f)  # JSON is YAML
@@ -40,11 +40,16 @@ def run_module(module, args, check=False, diff=False, timeout=600):
             cmd.append("--check")
         if diff:
             cmd.append("--diff")
-        proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=timeout, check=False)
-        if not os.path.exists(out):
+        env = dict(_env(), STRATA_TEST_RESULT_FILE=out, ANSIBLE_CALLBACK_PLUGINS=CALLBACKS,
+                   ANSIBLE_CALLBACKS_ENABLED="strata_result")
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+        results = []
+        if os.path.exists(out):
+            with open(out) as f:
+                results = json.load(f)
+        if len(results) != 1:
             raise AssertionError("the task left no result:\n%s\n%s" % (proc.stdout, proc.stderr))
-        with open(out) as f:
-            result = json.load(f)
+        result = results[0]
         result.setdefault("failed", False)
         return result
 

@@ -24,6 +24,7 @@ NETNS_DIR = "/var/run/netns"
 BUILD_PREFIX = "strata-build-"  # a build RUN step's namespace (networks/build_step.py)
 _SEARCH = ("/usr/libexec/podman", "/usr/lib/podman", "/usr/local/libexec/podman", "/usr/local/lib/podman")
 TIMEOUT = 60
+ISOLATION_CHAIN = "NETAVARK_ISOLATION_1"
 
 
 def _binary(name):
@@ -80,7 +81,26 @@ def _run(action, netns_name, data):
     if proc.returncode != 0:
         raise ContainerError("netavark %s for %s failed: %s" % (action, data["container_name"], _why(proc)),
                              netns=netns_name)
+    if action == "teardown":
+        _keep_isolation()
     return proc.stdout
+
+
+def _keep_isolation():
+    """netavark 1.4 (Debian 12's) removes FORWARD's jump to its isolation chain when the last
+    container of ANY isolated network goes, and every other network stops being isolated from
+    the rest (ours are all isolated). Put the jump back while the chain holds other networks'
+    rules (as netavark's setup places it: first)."""
+    for tool in ("iptables", "ip6tables"):
+        binary = shutil.which(tool)
+        if not binary:
+            continue
+        rules = subprocess.run([binary, "-w", "-S", ISOLATION_CHAIN], capture_output=True, check=False)
+        if rules.returncode != 0 or len(rules.stdout.splitlines()) < 2:
+            continue  # no such chain (another firewall driver), or only its own -N line
+        jump = ["FORWARD", "-j", ISOLATION_CHAIN]
+        if subprocess.run([binary, "-w", "-C"] + jump, capture_output=True, check=False).returncode != 0:
+            subprocess.run([binary, "-w", "-I", jump[0], "1"] + jump[1:], capture_output=True, check=False)
 
 
 def _why(proc):
