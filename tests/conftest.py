@@ -90,6 +90,21 @@ class TestRegistry(Registry):
         return self
 
 
+# The longest test files, started first: with two workers (tests/run.sh) a long file started
+# last would run alone at the end. The VM's boots are mostly waiting on QEMU.
+LONGEST_FIRST = ("integration/test_vm.py", "integration/test_check_mode.py", "integration/test_fleet.py",
+                 "integration/test_crash.py", "integration/test_volumes.py", "integration/test_container_module.py")
+
+
+def _rank(item):
+    path = str(item.fspath)
+    return next((n for n, name in enumerate(LONGEST_FIRST) if path.endswith(name)), len(LONGEST_FIRST))
+
+
+def pytest_collection_modifyitems(session, config, items):  # pylint: disable=unused-argument
+    items.sort(key=_rank)  # stable: the rest keep their order
+
+
 @pytest.fixture(scope="session")
 def registry():
     built = rig.ensure_built()

@@ -43,5 +43,5 @@ cd "$coll"
 [ $# -gt 0 ] || set -- tests
 workers=${TEST_WORKERS:-2}
 parallel=()
-[ "$workers" = 0 ] || parallel=(-n "$workers" --dist loadfile)
+[ "$workers" = 0 ] || parallel=(-n "$workers" --dist loadfile --no-loadscope-reorder)  # in tests/conftest.py's order
 python -m pytest -p no:cacheprovider "${parallel[@]}" --durations=30 "$@"
