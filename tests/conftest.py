@@ -22,7 +22,7 @@ manifest, manifest_digest, delete_manifest, catalog, tags) plus:
 It is stopped (by PID) and its storage copy removed at the end of the session.
 
 ``vm`` (session): the test VM (rig/vm): Debian 12 with systemd as PID 1 and only cgroup v2,
-booted under QEMU once per session, only when a selected test asks for it, then powered off.
+booted under QEMU once per session, only when a selected test asks for it, then stopped.
 A ``rig.vm.VM``: ssh("cmd"), reboot(), inventory(path) for ansible-playbook over SSH,
 boot_seconds; the guest reaches the host's 127.0.0.1 (the ``registry``) as 10.0.2.2.
 
@@ -191,7 +191,7 @@ def tmp_root():
 def vm():
     """The test VM (rig/vm): Debian 12, systemd as PID 1, cgroup v2 only. Booted once per session,
     only when a test asks for it (make_image.sh builds the image first unless its cache is
-    current); powered off at the end (QEMU killed by its pidfile's PID as a last resort)."""
+    current); stopped at the end (QEMU ended by its pidfile's PID)."""
     problems = rig_vm.host_problems()
     if problems:
         pytest.fail("the VM tests cannot run on this host:\n  - " + "\n  - ".join(problems))

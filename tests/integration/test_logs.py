@@ -3,7 +3,7 @@
 container's json-file log stays within max-size x max-file across restarts and keeps its newest
 lines, readable with tail, since and until; a changed log option recreates the container; bad
 ones are refused by name; ``none`` keeps nothing; journald entries (sent to a socket standing in
-for journald: this machine has no systemd; test_vm_logs.py reads the real journal) carry
+for journald: this machine has no systemd; test_vm.py reads the real journal) carry
 Docker's fields."""
 
 from __future__ import annotations

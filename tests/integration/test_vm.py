@@ -2,10 +2,19 @@
 """A real host: the test VM (tests/rig/vm: Debian 12, systemd as PID 1, cgroup v2 only),
 driven as a user drives one, ansible-playbook over SSH with the guest's /usr/bin/python3.
 
-One deployment for the module (the VM is slow: software emulation): roles/host, then the
-containers; the tests read the guest's cgroup files and container_info, reboot the guest and
-run the playbook again. Images come from the session's registry, which the guest reaches as
-10.0.2.2 (QEMU's name for the host's loopback)."""
+Code in the guest is emulated (QEMU/TCG), so the whole file shares one booted VM and three
+ansible-playbook runs:
+
+1. ``site.yml`` (roles/host and the containers that must survive a reboot) and ``probes.yml``
+   (one-shot: an OOM, journald, crun, a ticking counter left paused, a fork bomb), which ends by
+   copying container_info's answers back here;
+2. ``unpause.yml`` (resumes the counter);
+3. after ``systemctl reboot``: ``info.yml`` (the state the boot left) then ``site.yml`` again,
+   which must change nothing.
+
+Between them the tests read the guest's files over SSH (cgroup v2 files, the journal). Images
+come from the session's registry, which the guest reaches as 10.0.2.2 (QEMU's name for the
+host's loopback). The tests run in file order: each reads what the ones before left."""
 
 from __future__ import annotations
 
@@ -13,147 +22,126 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import time
 
 import pytest
-from ansible_runner import _env
+from ansible_runner import _env  # pylint: disable=protected-access
 from rig.vm import HOST_FROM_GUEST
 
 MIB = 1024 * 1024
 PORT = 18080  # published by "web" on the guest's 127.0.0.1
-SITE = """
-- hosts: vm
-  gather_facts: false
-  vars:
-    image: "{reg}/test/busybox:latest"
-    insecure: ["{reg}"]
-  roles:
-    - role: strata.containers.host
-      vars:
-        strata_apt_update_cache: false   # everything is preinstalled; the guest has no mirror
-  tasks:
-    - name: A container with limits
-      strata.containers.container:
-        name: limits
-        image: "{{{{ image }}}}"
-        insecure_registries: "{{{{ insecure }}}}"
-        command: [sleep, "1000000"]
-        network_mode: host
-        memory: 64m
-        cpus: 0.5
-        pids_limit: 32
-        restart_policy: unless-stopped
-    - name: A web server that comes back after a reboot
-      strata.containers.container:
-        name: web
-        image: "{{{{ image }}}}"
-        insecure_registries: "{{{{ insecure }}}}"
-        command: [httpd, -f, -p, "80", -h, /var/www]
-        published_ports: ["127.0.0.1:{port}:80"]
-        restart_policy: always
-    - name: One that comes back unless stopped
-      strata.containers.container:
-        name: keeper
-        image: "{{{{ image }}}}"
-        insecure_registries: "{{{{ insecure }}}}"
-        command: [sleep, "1000000"]
-        network_mode: host
-        restart_policy: unless-stopped
-    - name: One that stays stopped
-      strata.containers.container:
-        name: idle
-        image: "{{{{ image }}}}"
-        insecure_registries: "{{{{ insecure }}}}"
-        command: [sleep, "1000000"]
-        network_mode: host
-        restart_policy: always
-        state: stopped
-"""
-PROBES = """
-- hosts: vm
-  gather_facts: false
-  vars:
-    image: "{reg}/test/busybox:latest"
-    insecure: ["{reg}"]
-  tasks:
-    - name: Limits under crun
-      strata.containers.container:
-        name: crun-limits
-        image: "{{{{ image }}}}"
-        insecure_registries: "{{{{ insecure }}}}"
-        runtime: crun
-        command: [sleep, "1000000"]
-        network_mode: host
-        memory: 32m
-        cpus: 0.25
-        pids_limit: 16
-    - name: A ticking counter
-      strata.containers.container:
-        name: counter
-        image: "{{{{ image }}}}"
-        insecure_registries: "{{{{ insecure }}}}"
-        command: [sh, -c, "i=0; while true; do i=$((i+1)); echo $i > /count; sleep 1; done"]
-        network_mode: host
-    - name: One that allocates past its memory
-      strata.containers.container:
-        name: hog
-        image: "{{{{ image }}}}"
-        insecure_registries: "{{{{ insecure }}}}"
-        command: [sh, -c, "sleep 5; exec dd if=/dev/zero of=/dev/null bs=100M count=1"]
-        network_mode: host
-        memory: 64m
-    - name: A fork bomb in the limited container
-      strata.containers.container_exec:
-        container: limits
-        argv: [sh, -c, 'for i in $(seq 60); do sleep 600 </dev/null >/dev/null 2>&1 & done 2>/dev/null']
-      # once the limit is reached the shell cannot fork either: its own status is not the point
-      failed_when: false
-"""
-INFO = """
-- hosts: vm
-  gather_facts: false
-  tasks:
-    - name: Every container
-      strata.containers.container_info:
-        all: true
-      register: info
-    - name: Keep them
-      ansible.builtin.copy:
-        content: "{{{{ info.containers | to_json }}}}"
-        dest: "{out}/info.json"
-        mode: "0600"
-      delegate_to: localhost
-"""
+TALKER = "echo first; echo second >&2; echo third"
+LIMITED = {"memory": "64m", "cpus": 0.5, "pids_limit": 32}
+
+
+def _container(name, **options):
+    task = {"name": name, "image": "{{ image }}", "insecure_registries": ["{{ registry_host }}"],
+            "command": ["sleep", "1000000"], "network_mode": "host"}
+    task.update(options)
+    return {"name": "Container " + name, "strata.containers.container": task}
+
+
+def _play(tasks, roles=None):
+    play = {"hosts": "vm", "gather_facts": False, "tasks": tasks}  # image, registry_host: the inventory's
+    if roles:
+        play["roles"] = roles
+    return [play]
+
+
+def _save(out, *names):
+    """A task that copies the registered results ``names`` to ``out`` on the controller."""
+    content = "{{ {%s} | to_json }}" % ", ".join("'%s': %s" % (n, n) for n in names)
+    return {"name": "Keep the answers", "ansible.builtin.copy": {"content": content, "dest": out, "mode": "0600"},
+            "delegate_to": "localhost", "changed_when": False}
+
+
+def _info_all(register):
+    return {"name": "Every container", "strata.containers.container_info": {"all": True}, "register": register}
+
+
+# What must be there after every boot: the second run after the reboot must change nothing.
+SITE_TASKS = [
+    _container("limits", restart_policy="unless-stopped", **LIMITED),
+    _container("web", command=["httpd", "-f", "-p", "80", "-h", "/var/www"], network_mode="bridge",
+               published_ports=["127.0.0.1:%d:80" % PORT], restart_policy="always"),
+    _container("keeper", restart_policy="unless-stopped"),
+    _container("idle", restart_policy="always", state="stopped"),
+]
+HOST_ROLE = [{"role": "strata.containers.host",
+              "vars": {"strata_apt_update_cache": False}}]  # all preinstalled: the guest has no mirror
+
+
+def _probe_tasks(out):
+    hog_status = "(info.containers | selectattr('name', 'equalto', 'hog') | first).state.status"
+    return [
+        # the sleep: the container is up (and its monitor watching) before the allocation
+        _container("hog", command=["sh", "-c", "sleep 3; exec dd if=/dev/zero of=/dev/null bs=100M count=1"],
+                   memory="64m"),
+        _container("journaled", command=["sh", "-c", TALKER], log_driver="journald",
+                   log_options={"tag": "{{ '{{.Name}}' }}"}),
+        _container("crun-limits", runtime="crun", memory="32m", cpus=0.25, pids_limit=16),
+        _container("counter", command=["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /count; sleep 1; done"]),
+        {"name": "A fork bomb in the limited container",
+         "strata.containers.container_exec": {
+             "container": "limits",
+             "argv": ["sh", "-c", "for i in $(seq 60); do sleep 100000 </dev/null >/dev/null 2>&1 & done 2>/dev/null"]},
+         # once the limit is reached the shell cannot fork either: its own status is not the point
+         "failed_when": False},
+        {"name": "journaled's lines, read back from the journal",
+         "strata.containers.container_info": {"name": "journaled", "logs": True},
+         "register": "logs", "until": "logs.logs | length >= 3", "retries": 30, "delay": 2},
+        {"name": "Pause the counter", "strata.containers.container": {"name": "counter", "state": "paused"}},
+        dict(_info_all("info"), until=hog_status + " == 'exited'", retries=60, delay=5),
+        _save(out, "info", "logs"),
+    ]
 
 
 class Guest:
-    """The deployed VM: its playbooks, ansible-playbook runs and reads of its files."""
+    """The deployed VM: its playbooks, ansible-playbook runs, their answers and reads of its files."""
 
-    def __init__(self, vm, work, registry_addr):
+    def __init__(self, vm, work, registry):
         self.vm = vm
         self.work = work
-        port = registry_addr.rsplit(":", 1)[1]
-        values = {"reg": "%s:%s" % (HOST_FROM_GUEST, port), "port": PORT, "out": work}
-        for name, text in (("site", SITE), ("probes", PROBES), ("info", INFO)):
-            with open(os.path.join(work, name + ".yml"), "w") as handle:
-                handle.write(text.format(**values))
-        self.inventory = vm.inventory(os.path.join(work, "inventory.json"))
+        self.times = {"boot": vm.boot_seconds}
+        image = registry.images["busybox"].replace("127.0.0.1:", HOST_FROM_GUEST + ":", 1)
+        self.extra_vars = {"image": image, "registry_host": image.split("/", 1)[0]}
+        playbooks = {
+            "site": _play(SITE_TASKS, roles=HOST_ROLE),
+            "probes": _play(_probe_tasks(self.path("probes.json"))),
+            "unpause": _play([{"name": "Resume the counter", "register": "counter",
+                               "strata.containers.container": {"name": "counter", "state": "started"}},
+                              _save(self.path("unpause.json"), "counter")]),
+            "info": _play([_info_all("info"), _save(self.path("info.json"), "info")]),
+        }
+        for name, play in playbooks.items():
+            with open(self.path(name + ".yml"), "w") as handle:
+                json.dump(play, handle)  # JSON is YAML
+        self.inventory = vm.inventory(self.path("inventory.json"), extra_vars=self.extra_vars)
 
-    def play(self, name, timeout=1800):
-        """ansible-playbook NAME.yml against the VM; (recap dict, output). Fails on a failed task."""
+    def path(self, name):
+        return os.path.join(self.work, name)
+
+    def play(self, *names, timeout=1800):
+        """ansible-playbook NAME.yml... against the VM in one run -> its recap. Fails on a failed task."""
         env = dict(_env(), ANSIBLE_PIPELINING="True", ANSIBLE_TIMEOUT="120")
-        proc = subprocess.run(["ansible-playbook", "-i", self.inventory, os.path.join(self.work, name + ".yml")],
+        started = time.monotonic()
+        proc = subprocess.run(["ansible-playbook", "-i", self.inventory] + [self.path(n + ".yml") for n in names],
                               env=env, capture_output=True, text=True, timeout=timeout, check=False)
+        self.times["+".join(names)] = time.monotonic() - started
         output = proc.stdout + proc.stderr
         match = re.search(r"^vm\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", proc.stdout, re.M)
         assert proc.returncode == 0 and match, output
         return dict(zip(("ok", "changed", "unreachable", "failed"), map(int, match.groups()))), output
 
-    def info(self):
-        self.play("info")
-        with open(os.path.join(self.work, "info.json")) as handle:
-            return {c["name"]: c for c in json.load(handle)}
+    def answers(self, name):
+        with open(self.path(name + ".json")) as handle:
+            return json.load(handle)
+
+    def containers(self, name):
+        """container_info's list from the answers ``name``, by container name."""
+        return {c["name"]: c for c in self.answers(name)["info"]["containers"]}
 
     def cgroup(self, container):
         """The cgroup of the container's first process; in its scope (cgroup_manager systemd, the
@@ -170,16 +158,15 @@ class Guest:
 @pytest.fixture(scope="module")
 def guest(vm, registry):
     with tempfile.TemporaryDirectory(prefix="strata-vm-test-") as work:
-        deployed = Guest(vm, work, registry.addr)
-        started = time.monotonic()
-        deployed.first_run = deployed.play("site")
-        deployed.probes = deployed.play("probes")
-        deployed.deploy_seconds = time.monotonic() - started
-        yield deployed  # the VM is discarded after the session: its disk is an overlay
+        deployed = Guest(vm, work, registry)
+        deployed.play("site", "probes")
+        yield deployed
+        # one line for whoever tunes the rig (shown with -s; the guest's own view: systemd-analyze)
+        sys.stderr.write("\nVM times (s): %s\n" % ", ".join("%s %.0f" % kv for kv in deployed.times.items()))
 
 
 def test_limits_are_in_the_cgroup_v2_files(guest):
-    limits = guest.info()["limits"]
+    limits = guest.containers("probes")["limits"]
     scope = guest.cgroup(limits)
     assert guest.read(scope + "/memory.max") == str(64 * MIB)
     assert guest.read(scope + "/cpu.max") == "50000 100000"
@@ -191,77 +178,91 @@ def test_limits_are_in_the_cgroup_v2_files(guest):
 
 
 def test_a_fork_bomb_stops_at_the_pids_limit(guest):
-    scope = guest.cgroup(guest.info()["limits"])
+    scope = guest.cgroup(guest.containers("probes")["limits"])
     assert 2 < int(guest.read(scope + "/pids.current")) <= 32  # sleeps were made, 60 were not
     assert re.search(r"^max [1-9]", guest.read(scope + "/pids.events"), re.M)  # forks refused
 
 
 def test_crun_runs_a_container_with_limits(guest):
-    container = guest.info()["crun-limits"]
+    container = guest.containers("probes")["crun-limits"]
     assert container["state"]["status"] == "running"
     scope = guest.cgroup(container)
     assert guest.read(scope + "/memory.max") == str(32 * MIB)
     assert guest.read(scope + "/cpu.max") == "25000 100000"
     assert guest.read(scope + "/pids.max") == "16"
+    # the container's process is crun's child, crun having been told to use systemd's cgroups
     assert "crun" in guest.vm.ssh("ps -eo args | grep -v grep | grep -- '--systemd-cgroup'").stdout
 
 
 def test_an_oom_kill_is_reported_as_docker_does(guest):
-    deadline = time.monotonic() + 600
-    while True:
-        hog = guest.info()["hog"]
-        if hog["state"]["status"] == "exited" or time.monotonic() > deadline:
-            break
+    hog = guest.containers("probes")["hog"]
+    assert hog["state"]["status"] == "exited"
     assert hog["state"]["exit_code"] == 137
     assert hog["state"]["oom_killed"] is True
 
 
+def test_journald_lines_are_in_the_journal_and_read_back(guest):
+    journaled = guest.containers("probes")["journaled"]
+    full_id = journaled["id"]
+    guest.vm.ssh("journalctl --sync")  # what journald received is written before it is read
+    lines = guest.vm.ssh("journalctl --no-pager -o json CONTAINER_NAME=journaled").stdout.splitlines()
+    entries = [json.loads(line) for line in lines if line.strip()]
+    assert [(e["MESSAGE"], e["PRIORITY"]) for e in entries] in (
+        [("first", "6"), ("second", "3"), ("third", "6")],  # stdout and stderr are two pipes:
+        [("first", "6"), ("third", "6"), ("second", "3")],  # they may interleave either way
+        [("second", "3"), ("first", "6"), ("third", "6")])
+    for entry in entries:
+        assert (entry["CONTAINER_ID"], entry["CONTAINER_ID_FULL"]) == (full_id[:12], full_id)
+        assert (entry["CONTAINER_TAG"], entry["SYSLOG_IDENTIFIER"]) == ("journaled", "journaled")
+    assert journaled["log_path"] == ""
+    # container_info read them back from the journal (tail, since: tests/integration/test_logs.py)
+    logs = guest.answers("probes")["logs"]["logs"]
+    assert sorted((e["stream"], e["log"]) for e in logs) == [
+        ("stderr", "second\n"), ("stdout", "first\n"), ("stdout", "third\n")]
+
+
 def test_pause_stops_the_counter_and_unpause_resumes_it(guest):
-    counter = guest.info()["counter"]
+    counter = guest.containers("probes")["counter"]
+    assert counter["state"]["status"] == "paused"
     count_file = "/var/lib/strata/containers/%s/upper/count" % counter["id"]
     scope = guest.cgroup(counter)
-    playbook = os.path.join(guest.work, "pause.yml")
-    for state in ("paused", "started"):
-        with open(playbook, "w") as handle:
-            handle.write(PAUSE.format(state=state))
-        guest.play("pause")
-        if state == "paused":
-            assert guest.read(scope + "/cgroup.freeze") == "1"
-            first = guest.read(count_file)
-            guest.vm.ssh("sleep 3")
-            assert guest.read(count_file) == first
+    assert guest.read(scope + "/cgroup.freeze") == "1"
+    assert re.search(r"^frozen 1$", guest.read(scope + "/cgroup.events"), re.M)
+    first = guest.read(count_file)
+    guest.vm.ssh("sleep 3")
+    assert guest.read(count_file) == first
+    guest.play("unpause")
+    assert guest.answers("unpause")["counter"]["container"]["state"]["status"] == "running"
     assert guest.read(scope + "/cgroup.freeze") == "0"
-    deadline = time.monotonic() + 120
-    while guest.read(count_file) == first and time.monotonic() < deadline:
-        guest.vm.ssh("sleep 1")
-    assert guest.read(count_file) != first
-
-
-PAUSE = """
-- hosts: vm
-  gather_facts: false
-  tasks:
-    - name: Pause or unpause the counter
-      strata.containers.container:
-        name: counter
-        state: {state}
-"""
+    # it ticks again (polled: the time is no assertion)
+    assert guest.vm.ssh("for i in $(seq 60); do [ \"$(cat %s)\" != %s ] && exit 0; sleep 1; done; exit 1"
+                        % (count_file, first), check=False).returncode == 0
 
 
 def test_after_a_reboot_the_restart_policies_hold_and_a_second_run_changes_nothing(guest):
-    before = guest.info()
+    before = guest.containers("probes")
     assert before["idle"]["state"]["status"] in ("created", "exited")
+    started = time.monotonic()
     guest.vm.reboot()
-    after = guest.info()
+    # the boot is over (strata-restart.service has run) once systemd says so
+    state = guest.vm.ssh("systemctl is-system-running --wait", check=False).stdout.strip()
+    guest.times["reboot"] = time.monotonic() - started
+    assert state == "running", "%s\n%s\nconsole:\n%s" % (
+        state, guest.vm.ssh("systemctl list-jobs --no-pager; systemctl --failed --no-pager", check=False,
+                            timeout=60).stdout, guest.vm.console_tail())
+    assert guest.vm.ssh("systemctl is-active strata-restart.service").stdout.strip() == "active"
+    recap, output = guest.play("info", "site")
+    after = guest.containers("info")
     for name in ("web", "keeper", "limits"):
         assert after[name]["state"]["status"] == "running", after[name]["state"]
         assert after[name]["state"]["pid"] != before[name]["state"]["pid"]
     assert after["idle"]["state"]["status"] in ("created", "exited")
+    assert after["counter"]["state"]["status"] == "exited"  # no restart policy
+    # in their scopes again, with their limits, and serving
+    assert guest.read(guest.cgroup(after["limits"]) + "/memory.max") == str(64 * MIB)
+    assert guest.read(guest.cgroup(after["web"]) + "/cgroup.procs")
     page = guest.vm.ssh("python3 -c 'import urllib.request as u; "
                         "print(u.urlopen(\"http://127.0.0.1:%d/\", timeout=30).read().decode())'" % PORT).stdout
     assert "hello from strata" in page
-    # the unit ran at boot, and the containers are in their scopes, not in the unit's cgroup
-    assert guest.vm.ssh("systemctl is-active strata-restart.service").stdout.strip() == "active"
-    assert guest.read(guest.cgroup(after["web"]) + "/cgroup.procs")
-    recap, output = guest.play("site")
+    # the second run of the site playbook found everything as it wanted it
     assert recap["changed"] == 0, output

@@ -33,6 +33,9 @@ except ImportError:  # run as the store's copy: bin/logdrivers.py sits next to i
 
 STATE = "state.json"
 LOG = logdrivers.LOG
+# The runtime's own messages (runc's and crun's warnings: they would otherwise share the
+# container's stderr and land in its log). A failed start is still said on stderr as well.
+RUNTIME_LOG = "runtime.log"
 STOP_REQUEST = "stop-requested"
 # Bounds, whatever the container prints: its log driver bounds its log (logdrivers.py); a
 # line longer than LINE_MAX is logged in pieces, as Docker's json-file does; the monitor keeps
@@ -171,7 +174,8 @@ class Monitor:
             os.unlink(pid_file)
         if os.path.exists(os.path.join(self.runtime[-1], self.id)):  # a run before a crash left its state
             subprocess.run(self.runtime + ["delete", "--force", self.id], capture_output=True, check=False)
-        proc = subprocess.Popen(self.runtime + ["run", "--bundle", self.dir, "--pid-file", pid_file, self.id],
+        proc = subprocess.Popen(self.runtime + ["--log", self.path(RUNTIME_LOG), "run", "--bundle", self.dir,
+                                                "--pid-file", pid_file, self.id],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         pid = self.wait_for_pid(proc, pid_file)
         checker = None

@@ -92,3 +92,34 @@ def test_monitor_err_is_emptied_at_a_start_once_too_big(tmp_path, size, kept):
     with monitor.open_capped(str(path)) as handle:
         handle.write(b"new\n")
     assert path.read_bytes() == (b"x" * size if kept else b"") + b"new\n"
+
+
+FAKE_RUNTIME = r'''
+import os, sys
+args = sys.argv[1:]
+with open(args[args.index("--pid-file") + 1], "w") as handle:
+    handle.write(str(os.getpid()))
+warning = 'level=warning msg="skipping device /dev/char/10:200 for systemd"\n'
+if "--log" in args:
+    with open(args[args.index("--log") + 1], "a") as handle:
+        handle.write(warning)
+else:
+    sys.stderr.write(warning)
+print("hello from the container")
+'''
+
+
+def test_the_runtimes_own_warnings_stay_out_of_the_containers_log(tmp_path):
+    """runc's systemd driver warns on its stderr, which is the container's: given --log, it
+    writes there instead, and the container's log holds only what the container printed."""
+    fake = tmp_path / "fake-runc"
+    fake.write_text(FAKE_RUNTIME)
+    (tmp_path / "state").mkdir()
+    mon = _monitor(tmp_path)
+    mon.runtime = [sys.executable, str(fake), "--root", str(tmp_path / "state")]
+    code, started = mon.run_once()
+    assert (code, started) == (0, True)
+    assert [(e["stream"], e["log"]) for e in _entries(os.path.join(mon.dir, monitor.LOG))] == [
+        ("stdout", "hello from the container\n")]
+    with open(os.path.join(mon.dir, monitor.RUNTIME_LOG)) as handle:
+        assert "skipping device" in handle.read()
