@@ -16,6 +16,15 @@ mkdir -p "$coll"
 tar -C "$here" --exclude=./.git --exclude=./.venv --exclude=./tests/output --exclude='__pycache__' \
     --exclude='.pytest_cache' --exclude=./docs/build -cf - . | tar -C "$coll" -xf -
 
+# The test images (rig, VM) build meanwhile, when not cached: sanity leaves a core free.
+prebuild=()
+if [ -z "${SANITY_ONLY:-}" ]; then
+  for script in tests/rig/build_images.sh tests/rig/vm/make_image.sh; do
+    bash "$here/$script" >"$work/$(basename "$script").log" 2>&1 &
+    prebuild+=("$!:$script")
+  done
+fi
+
 if [ -z "${SKIP_SANITY:-}" ]; then
   echo "== ansible-test sanity" >&2
   py=$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
@@ -34,6 +43,12 @@ PY
   grep -E '^(Running|ERROR|WARNING)' "$work/sanity.log" | tail -5 >&2 || true
 fi
 [ -z "${SANITY_ONLY:-}" ] || exit 0
+
+for job in "${prebuild[@]}"; do
+  if ! wait "${job%%:*}"; then
+    tail -40 "$work/$(basename "${job#*:}").log"; echo "${job#*:} failed" >&2; exit 1
+  fi
+done
 
 echo "== pytest" >&2
 # Tests import the collection as ansible_collections.strata.containers and run playbooks with it.
