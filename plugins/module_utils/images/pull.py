@@ -85,6 +85,8 @@ def fetch_layers(store, client, repo, resolved, made):
         if not store.layers.exists(chains[i]):
             parent = chains[i - 1] if i else None
             jobs.append((desc, diff_ids[i], chains[i], parent))
+        else:
+            store.layers.ensure_link(chains[i])  # an earlier pull killed between publishing and linking
     if len(jobs) < 2:
         for job in jobs:
             if _fetch_one(store, client, repo, *job):

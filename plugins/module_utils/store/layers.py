@@ -62,6 +62,7 @@ class LayerStore:
         hex_id = _digest.hex_of(chain_id)
         with self.locks.extract(hex_id):
             if self.exists(chain_id):
+                self.ensure_link(chain_id)  # an earlier call killed between publishing and linking
                 return False
             with tempdirs.work_dir(self.tmp_root, prefix="layer-") as work:
                 build = os.path.join(work, hex_id)
