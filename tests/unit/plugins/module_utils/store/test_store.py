@@ -68,7 +68,9 @@ def test_a_layer_wanted_by_several_processes_is_extracted_once(tmp_path):
 
 def test_a_layer_published_by_a_killed_call_gets_its_short_link_from_the_next(tmp_path):
     store = Store(str(tmp_path / "root"))
-    produce = lambda diff, _split: 0  # noqa: E731
+
+    def produce(_diff, _split):
+        return 0
     assert store.layers.ensure(CHAIN, CHAIN, None, produce)
     link = os.path.join(store.root, "l", store.layers.meta(CHAIN)["link"])
     os.unlink(link)  # as when killed between the rename and the link
