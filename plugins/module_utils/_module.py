@@ -70,6 +70,8 @@ def run(module, action):
         module.fail_json(msg="unexpected error %s: %s" % (type(exc).__name__, exc), error=type(exc).__name__,
                          exception=traceback.format_exc())
     _warn(module)
+    if not module._diff:
+        result.pop("diff", None)  # every module documents ``diff`` as returned in diff mode only
     module.exit_json(**result)
 
 

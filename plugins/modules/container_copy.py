@@ -167,8 +167,6 @@ def main():
         result = engine_for(module).containers.copy_into(
             params["container"], params["container_path"], content=content, path=params["path"],
             mode=_mode(params["mode"]), owner=owner, group=group, follow=params["follow"], force=params["force"])
-        if not module._diff:
-            result.pop("diff", None)
         return result
 
     def _decode(text):

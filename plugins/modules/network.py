@@ -187,8 +187,6 @@ def main():
         service = NetworkService(check_mode=module.check_mode)
         result = service.ensure(params["name"], state=params["state"], force=params["force"],
                                 **{k: params[k] for k in SETTINGS})
-        if not module._diff:
-            result.pop("diff", None)
         return result
 
     run(module, action)

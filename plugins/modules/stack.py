@@ -248,8 +248,6 @@ def main():
         result = _apply(engine.stacks, params)
         for warning in result.pop("warnings", []):
             module.warn(warning)
-        if not module._diff:
-            result.pop("diff", None)
         return result
 
     run(module, action)

@@ -189,8 +189,6 @@ def main():
         result = engine_for(module).volumes.ensure(
             params["name"], state=params["state"], driver=params["driver"], driver_options=params["driver_options"],
             labels=params["labels"], recreate=params["recreate"], force=params["force"])
-        if not module._diff:
-            result.pop("diff", None)
         return result
 
     run(module, action)
