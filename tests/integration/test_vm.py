@@ -82,7 +82,7 @@ def _probe_tasks(out):
         _container("journaled", command=["sh", "-c", TALKER], log_driver="journald",
                    log_options={"tag": "{{ '{{.Name}}' }}"}),
         _container("crun-limits", runtime="crun", memory="32m", cpus=0.25, pids_limit=16),
-        _container("counter", command=["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /count; sleep 1; done"]),
+        _container("counter", command=["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /count.new; mv /count.new /count; sleep 1; done"]),
         {"name": "A fork bomb in the limited container",
          "strata.containers.container_exec": {
              "container": "limits",
@@ -229,13 +229,14 @@ def test_pause_stops_the_counter_and_unpause_resumes_it(guest):
     assert guest.read(scope + "/cgroup.freeze") == "1"
     assert re.search(r"^frozen 1$", guest.read(scope + "/cgroup.events"), re.M)
     first = guest.read(count_file)
+    assert first.isdigit(), "the counter has not ticked: %r" % first
     guest.vm.ssh("sleep 3")
     assert guest.read(count_file) == first
     guest.play("unpause")
     assert guest.answers("unpause")["counter"]["container"]["state"]["status"] == "running"
     assert guest.read(scope + "/cgroup.freeze") == "0"
     # it ticks again (polled: the time is no assertion)
-    assert guest.vm.ssh("for i in $(seq 60); do [ \"$(cat %s)\" != %s ] && exit 0; sleep 1; done; exit 1"
+    assert guest.vm.ssh("for i in $(seq 60); do [ \"$(cat %s)\" != \"%s\" ] && exit 0; sleep 1; done; exit 1"
                         % (count_file, first), check=False).returncode == 0
 
 

@@ -31,7 +31,9 @@ from ..runtime.oci import Runtime
 from ..store.containers import ContainerStore, check_name
 from ..volumes.service import VolumeService
 
-START_TIMEOUT = 30
+# How long a start waits for the monitor's answer. Generous: a host booting several containers
+# at once on a slow CPU took over 30 s for one (the runtime itself decides; this only bounds a hang).
+START_TIMEOUT = 180
 
 
 class Containers:
@@ -200,7 +202,7 @@ class Containers:
         answer = _read_line(read_fd, START_TIMEOUT)
         if not answer.startswith("ok "):
             network_plan.detach(record)
-            raise ContainerError("container %s did not start: %s" % (record["name"], answer[6:] or "no answer"),
+            raise ContainerError("container %s did not start: %s" % (record["name"], answer[6:] or "no answer within %d s" % START_TIMEOUT),
                                  name=record["name"])
         return int(answer.split()[1])
 

@@ -208,9 +208,12 @@ class Monitor:
             sys.stderr.write("%s cannot start health checks: %r\n" % (now(), exc))
             return None
 
-    def wait_for_pid(self, proc, pid_file, timeout=30):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+    @staticmethod
+    def wait_for_pid(proc, pid_file):
+        """The container's PID once the runtime wrote it, or None when the runtime exits first. No
+        deadline of its own: the runtime either starts the container or fails (a monitor that gave
+        up while the runtime went on would leave a running container recorded as not started)."""
+        while True:
             try:
                 with open(pid_file) as f:
                     return int(f.read().strip())
@@ -219,7 +222,6 @@ class Monitor:
             if proc.poll() is not None:
                 return None
             time.sleep(0.005)
-        return None
 
     def pump(self, proc):
         """Copy the container's stdout and stderr to the log, a JSON line per line of output.

@@ -64,6 +64,8 @@ def test_a_runtime_that_cannot_tell_its_version_is_no_error(tmp_path):
 
 
 class FakeModule:
+    _diff = False  # AnsibleModule's: the task's diff mode
+
     def __init__(self):
         self.warnings, self.exited = [], None
 
