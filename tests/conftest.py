@@ -187,11 +187,11 @@ def tmp_root():
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def vm():
-    """The test VM (rig/vm): Debian 12, systemd as PID 1, cgroup v2 only. Booted once per session,
-    only when a test asks for it (make_image.sh builds the image first unless its cache is
-    current); stopped at the end (QEMU ended by its pidfile's PID)."""
+    """The test VM (rig/vm): Debian 12, systemd as PID 1, cgroup v2 only. Booted once per test file
+    that asks for it (make_image.sh builds the image first unless its cache is current); stopped
+    at the file's end (QEMU ended by its pidfile's PID), not left idle beside the other files."""
     problems = rig_vm.host_problems()
     if problems:
         pytest.fail("the VM tests cannot run on this host:\n  - " + "\n  - ".join(problems))

@@ -36,6 +36,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -91,6 +92,24 @@ def exclusive():
     with open(FLEET_LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
+
+
+@contextlib.contextmanager
+def running(registry_data, hosts=5, isolated=1):
+    """A started Fleet, alone on the machine, over a copy of ``registry_data``; at the end
+    everything goes, and the namespaces and links are as they were before."""
+    with exclusive():
+        before = our_network_objects()
+        workdir = tempfile.mkdtemp(prefix="strata-fleet-", dir="/var/tmp")
+        made = Fleet(workdir, hosts=hosts, isolated=isolated)
+        try:
+            made.start(registry_data)
+            yield made
+        finally:
+            made.stop()
+            after = our_network_objects()
+            assert after == before, "the fleet left namespaces or links: %s (before: %s)" % (after, before)
+            assert not os.path.exists(workdir)
 
 
 def ip(*args, netns=None, check=True):

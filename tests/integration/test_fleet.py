@@ -22,10 +22,10 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 
 import pytest
-from fleet import NETNS_DIR, Fleet, exclusive, our_network_objects
+import fleet as fleet_lib
+from fleet import NETNS_DIR
 
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
 from ansible_collections.strata.containers.plugins.module_utils.runtime import oci
@@ -145,20 +145,9 @@ CMD ["sleep", "3600"]
 
 @pytest.fixture(scope="module")
 def fleet(registry):
-    """Five hosts and an isolated sixth; at teardown everything goes, and the namespaces and links
-    are as before."""
-    with exclusive():
-        before = our_network_objects()
-        workdir = tempfile.mkdtemp(prefix="strata-fleet-", dir="/var/tmp")
-        made = Fleet(workdir, hosts=HOSTS, isolated=1)
-        try:
-            made.start(registry.data_dir)
-            yield made
-        finally:
-            made.stop()
-            after = our_network_objects()
-            assert after == before, "the fleet left namespaces or links: %s (before: %s)" % (after, before)
-            assert not os.path.exists(workdir)
+    """Five hosts and an isolated sixth (fleet.running)."""
+    with fleet_lib.running(registry.data_dir, hosts=HOSTS, isolated=1) as made:
+        yield made
 
 
 def write(directory, name, text):

@@ -10,10 +10,9 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
 import pytest
-from fleet import Fleet, exclusive, our_network_objects
+import fleet as fleet_lib
 
 from ansible_collections.strata.containers.plugins.module_utils.engine import Engine
 
@@ -64,16 +63,8 @@ IN_CONTAINERS = """
 
 @pytest.fixture(scope="module")
 def fleet(registry):
-    with exclusive():
-        before = our_network_objects()
-        workdir = tempfile.mkdtemp(prefix="strata-fleet-", dir="/var/tmp")
-        made = Fleet(workdir, hosts=2, isolated=0)
-        try:
-            made.start(registry.data_dir)
-            yield made
-        finally:
-            made.stop()
-            assert our_network_objects() == before
+    with fleet_lib.running(registry.data_dir, hosts=2, isolated=0) as made:
+        yield made
 
 
 def _inventory(fleet, **extra):

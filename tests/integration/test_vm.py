@@ -26,10 +26,12 @@ import sys
 import tempfile
 import time
 
+import fleet as fleet_lib
 import pytest
 from ansible_runner import _env  # pylint: disable=protected-access
 from rig.vm import HOST_FROM_GUEST
 
+APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stack-app")
 MIB = 1024 * 1024
 PORT = 18080  # published by "web" on the guest's 127.0.0.1
 TALKER = "echo first; echo second >&2; echo third"
@@ -98,6 +100,36 @@ def _probe_tasks(out):
     ]
 
 
+def _stack_play(state, out):
+    """The Compose app of stack-app/ on every host of the inventory (two fleet hosts and the VM)."""
+    deploy = {"name": "shop", "project_src": "{{ app_dir }}", "state": state, "remove_volumes": state == "absent",
+              "env": {"BUSYBOX": "{{ busybox }}", "WEB_PORT": "{{ web_port }}",
+                      # networks are host-wide: apart from test_stack.py's, which may run meanwhile
+                      "FRONT_SUBNET": "10.222.1.0/24", "BACK_SUBNET": "10.222.2.0/24"},
+              "wait": True, "wait_timeout": 300}
+    tasks = [{"name": "Copy the application", "ansible.builtin.copy": {"src": APP + "/", "dest": "{{ app_dir }}/",
+                                                                       "mode": "preserve"}},
+             {"name": "Compose " + state, "strata.containers.stack": deploy, "register": "deployed"}]
+    if state == "present":
+        tasks.append({"name": "Fetch web's page, from the host", "register": "page", "until": "'says' in page.content",
+                      "retries": 30, "delay": 2,
+                      "ansible.builtin.uri": {"url": "http://127.0.0.1:{{ web_port }}/cgi-bin/index.cgi",
+                                              "return_content": True}})
+    save = "{{ {'deployed': deployed, 'page': page | default({})} | to_json }}"
+    tasks.append({"name": "Keep the answers", "delegate_to": "localhost", "changed_when": False,
+                  "ansible.builtin.copy": {"content": save, "dest": out + "-{{ inventory_hostname }}.json",
+                                           "mode": "0600"}})
+    return [{"hosts": "all", "gather_facts": False, "tasks": tasks,
+             "vars": {
+                 # the fleet's hosts share this machine's files and loopback ports: their own of each
+                 "app_dir": "{{ fleet_dir ~ '/stack-app' if 'fleet' in group_names else '/srv/stack-app' }}",
+                 "web_port": "{{ 18480 + groups['all'].index(inventory_hostname) }}",
+                 "busybox": "{{ fleet_registry ~ '/test/busybox:latest' if 'fleet' in group_names else image }}"},
+             "module_defaults": {"group/strata.containers.strata": {
+                 "root": "{{ strata_root | default('/var/lib/strata') }}",
+                 "insecure_registries": ["{{ busybox.split('/')[0] }}"]}}}]
+
+
 class Guest:
     """The deployed VM: its playbooks, ansible-playbook runs, their answers and reads of its files."""
 
@@ -154,6 +186,19 @@ class Guest:
     def read(self, path):
         return self.vm.ssh("cat %s" % path).stdout.strip()
 
+    def assert_monitor_in_own_scope(self, container):
+        """The container's monitor runs in a scope of its own (strata-monitor-<id>-*.scope) in
+        strata.slice, not in the unit or SSH session that started it."""
+        units = self.vm.ssh("systemctl list-units --plain --no-legend --state=running 'strata-monitor-%s-*'"
+                            % container["id"]).stdout.split()
+        scopes = [unit for unit in units if unit.endswith(".scope")]
+        assert len(scopes) == 1, units
+        group = self.vm.ssh("systemctl show -P ControlGroup %s" % scopes[0]).stdout.strip()
+        assert group.startswith("/strata.slice/strata-monitor-"), group
+        args = self.vm.ssh("for p in $(cat /sys/fs/cgroup%s/cgroup.procs); do tr '\\0' ' ' < /proc/$p/cmdline; echo; done"
+                           % group).stdout
+        assert "monitor.py" in args and container["id"] in args, args
+
 
 @pytest.fixture(scope="module")
 def guest(vm, registry):
@@ -175,6 +220,14 @@ def test_limits_are_in_the_cgroup_v2_files(guest):
     assert limits["resources"]["memory"] == 64 * MIB
     assert limits["resources"]["cpus"] == 0.5
     assert limits["resources"]["pids_limit"] == 32
+
+
+def test_monitors_have_scopes_and_containers_stop_in_their_stop_timeout_at_shutdown(guest):
+    for name in ("limits", "crun-limits"):
+        container = guest.containers("probes")[name]
+        guest.assert_monitor_in_own_scope(container)
+        # systemd's default would wait 90 s at shutdown for a PID 1 that ignores SIGTERM
+        assert guest.vm.ssh("systemctl show -P TimeoutStopUSec strata-%s.scope" % container["id"]).stdout.strip() == "10s"
 
 
 def test_a_fork_bomb_stops_at_the_pids_limit(guest):
@@ -262,8 +315,44 @@ def test_after_a_reboot_the_restart_policies_hold_and_a_second_run_changes_nothi
     # in their scopes again, with their limits, and serving
     assert guest.read(guest.cgroup(after["limits"]) + "/memory.max") == str(64 * MIB)
     assert guest.read(guest.cgroup(after["web"]) + "/cgroup.procs")
+    # their monitors are not in the boot's oneshot unit, which holds no process after its run
+    for name in ("web", "keeper", "limits"):
+        guest.assert_monitor_in_own_scope(after[name])
+    assert guest.vm.ssh("cat /sys/fs/cgroup/system.slice/strata-restart.service/cgroup.procs 2>/dev/null; true"
+                        ).stdout.strip() == ""
     page = guest.vm.ssh("python3 -c 'import urllib.request as u; "
                         "print(u.urlopen(\"http://127.0.0.1:%d/\", timeout=30).read().decode())'" % PORT).stdout
     assert "hello from strata" in page
     # the second run of the site playbook found everything as it wanted it
     assert recap["changed"] == 0, output
+
+
+def test_one_playbook_deploys_a_compose_app_to_two_fleet_hosts_and_the_vm(guest, registry):
+    """The same Compose file (stack-app/, with its build context) to two network-namespace
+    hosts over SSH and the VM, by one ansible-playbook run; then down, by another."""
+    with fleet_lib.running(registry.data_dir, hosts=2, isolated=0) as fleet:
+        playbooks = {}
+        for state in ("present", "absent"):
+            playbooks[state] = guest.path("stack-%s.yml" % state)
+            with open(playbooks[state], "w") as handle:
+                json.dump(_stack_play(state, guest.path("stack-" + state)), handle)
+        names = ["fleet1", "fleet2", "vm"]
+        for state in ("present", "absent"):
+            started = time.monotonic()
+            proc = subprocess.run(["ansible-playbook", "-i", fleet.inventory, "-i", guest.inventory, "-f", "3",
+                                   playbooks[state]], env=dict(fleet.env(pipelining=True), ANSIBLE_TIMEOUT="120"),
+                                  capture_output=True, text=True, timeout=1200, check=False)
+            guest.times["stack " + state] = time.monotonic() - started
+            assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+            for name in names:
+                with open(guest.path("stack-%s-%s.json" % (state, name))) as handle:
+                    answer = json.load(handle)
+                deployed = answer["deployed"]
+                assert deployed["changed"] is True, (name, deployed)
+                if state == "present":
+                    running = sorted(c["name"] for c in deployed["containers"] if c["state"]["running"])
+                    assert running == ["shop-api-1", "shop-db-1", "shop-web-1"], (name, deployed["containers"])
+                    # web -> api (built on that host from the context) -> db, by service names
+                    assert "says hello" in answer["page"]["content"] and "db " in answer["page"]["content"], name
+                else:
+                    assert deployed["containers"] == [], (name, deployed)

@@ -118,8 +118,10 @@ class Containers:
             mounts += [volume_plan.mount_spec(self.volumes, v["name"], v["target"], False, rootfs, True)
                        for v in record["anonymous_volumes"]]
             mounts += [self._mount_spec(m) for m in network_plan.etc_mounts(record, directory, self.records)]
+            annotations = dict(cgroup_manager.scope_properties(manager, _stop_timeout(options)),
+                               **options.get("annotations") or {})
             spec_options = dict(options, cgroups_path=cgroup_manager.cgroups_path(manager, self.cgroup_parent, container_id),
-                                hostname=hostname, network_namespace=netns, mounts=mounts)
+                                hostname=hostname, network_namespace=netns, mounts=mounts, annotations=annotations)
             spec = bundle.make_spec(config, spec_options, rootfs)
             spec["root"]["path"] = "rootfs"
             if options.get("domainname"):
@@ -194,16 +196,19 @@ class Containers:
         read_fd, write_fd = os.pipe()
         with _monitor.open_capped(os.path.join(directory, "monitor.err")) as err:
             # -S -I: the monitor is stdlib-only; no site-packages scan, no environment, faster start
-            subprocess.Popen([sys.executable, "-S", "-I", self._monitor_path(), directory, str(write_fd),
-                              json.dumps(self.runtime_for(record).command())],
+            argv = [sys.executable, "-S", "-I", self._monitor_path(), directory, str(write_fd),
+                    json.dumps(self.runtime_for(record).command())]
+            subprocess.Popen(cgroup_manager.monitor_argv(cgroup_manager.of_record(record), self.cgroup_parent,
+                                                         record["id"], argv),
                              pass_fds=(write_fd,), start_new_session=True, stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=err, cwd=directory)
         os.close(write_fd)
         answer = _read_line(read_fd, START_TIMEOUT)
         if not answer.startswith("ok "):
             network_plan.detach(record)
-            raise ContainerError("container %s did not start: %s" % (record["name"], answer[6:] or "no answer within %d s" % START_TIMEOUT),
-                                 name=record["name"])
+            reason = answer[6:] or "no answer from its monitor within %d s%s" % (
+                START_TIMEOUT, _tail(os.path.join(directory, "monitor.err")))
+            raise ContainerError("container %s did not start: %s" % (record["name"], reason), name=record["name"])
         return int(answer.split()[1])
 
     def _monitor_path(self):
@@ -382,6 +387,23 @@ def _alive(pid):
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def _stop_timeout(options):
+    """docker stop's wait before SIGKILL: the container's own, else 10 s."""
+    value = options.get("stop_timeout")
+    return 10 if value is None else value
+
+
+def _tail(path, size=2000):
+    """'; ' and the end of a file (the monitor's own errors, or systemd-run's), if it has any."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, os.fstat(f.fileno()).st_size - size))
+            text = f.read().decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+    return "; " + text if text else ""
 
 
 def _read_line(fd, timeout):

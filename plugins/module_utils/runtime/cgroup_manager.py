@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 
 from .._errors import InvalidSpec
 
@@ -69,6 +70,28 @@ def cgroup_dir(manager, parent, container_id):
 def runtime_flags(manager):
     """runc's and crun's global option for the manager."""
     return ["--systemd-cgroup"] if manager == "systemd" else []
+
+
+def scope_properties(manager, stop_timeout):
+    """Annotations runc and crun turn into properties of the container's scope: when systemd
+    stops it (at shutdown) it sends SIGTERM and, after the container's stop timeout, SIGKILL, as
+    ``docker stop`` does; systemd's own default would wait 90 s for a PID 1 that ignores SIGTERM."""
+    if manager != "systemd":
+        return {}
+    return {"org.systemd.property.TimeoutStopUSec": "uint64 %d" % int(stop_timeout * 1000000)}
+
+
+def monitor_argv(manager, parent, container_id, argv):
+    """The monitor's command line. Under systemd it runs in a scope of its own in the
+    containers' slice (as podman puts conmon in a scope), not in the unit that started it: a
+    oneshot service at boot, an SSH session; the stop of either would take the monitor along.
+    The name has a random end: a restart may come before systemd has collected the last scope."""
+    if manager != "systemd":
+        return argv
+    unit = "%s-monitor-%s-%s" % (SCOPE_PREFIX, container_id, secrets.token_hex(3))
+    # systemd-run --scope execs the command itself: the file descriptors passed stay open
+    return ["systemd-run", "--scope", "--quiet", "--collect", "--slice", slice_name(parent), "--unit", unit,
+            "--description", "strata.containers monitor of %s" % container_id] + argv
 
 
 def of_record(record):

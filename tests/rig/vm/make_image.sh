@@ -14,7 +14,7 @@
 # independently. Bump VM_VERSION whenever this recipe (or zip_pyc_cache.py) changes.
 # Env: STRATA_TEST_CACHE (default /var/tmp/strata-test-cache), MIRROR (Debian mirror URL).
 set -euo pipefail
-VM_VERSION=4
+VM_VERSION=5
 CACHE=${STRATA_TEST_CACHE:-/var/tmp/strata-test-cache}
 OUT=$CACHE/vm-v$VM_VERSION
 SIZE=3G
@@ -32,14 +32,17 @@ stamp_is "$OUT/vm.done" "$VM_VERSION" && exit 0
 start=$SECONDS
 
 # What the guest holds: a bootable systemd host, sshd, and what roles/host would install
-# (strata_debian_packages, for both runtimes) plus python3-apt for Ansible's apt module.
-# Keep it in step with roles/host/defaults/main.yml: the role's apt task finds them all installed.
+# (strata_debian_packages, for both runtimes, and strata_debian_stack_packages for the stack
+# module) plus python3-apt for Ansible's apt module, and podman, the peer bench/vm.py times us
+# against on the same guest. Keep it in step with roles/host/defaults/main.yml: the role's apt
+# task finds them all installed.
 # debootstrap does not resolve virtual packages: python3-zstandard needs python3-cffi-backend.
 PKGS=(
   systemd-sysv systemd dbus udev linux-image-amd64 initramfs-tools kmod e2fsprogs
   openssh-server ca-certificates procps iproute2 busybox-static
   python3 python3-apt python3-requests python3-zstandard python3-cffi-backend python3-pyroute2
-  runc crun netavark aardvark-dns iptables tini
+  runc crun netavark aardvark-dns iptables tini python3-yaml python3-jsonschema
+  podman
 )
 MIRROR=${MIRROR:-$(grep -hsE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
     /etc/apt/sources.list.d/*.list 2>/dev/null | grep -v security | grep -oE 'https?://[^ ]+/debian/?' | head -1 || true)}

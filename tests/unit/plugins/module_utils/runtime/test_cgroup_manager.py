@@ -27,6 +27,23 @@ def test_cgroupfs_keeps_the_plain_path():
     assert cgroup_manager.runtime_flags("cgroupfs") == []
 
 
+def test_under_systemd_the_monitor_runs_in_a_scope_of_its_own():
+    argv = ["/usr/bin/python3", "-S", "-I", "monitor.py"]
+    wrapped = cgroup_manager.monitor_argv("systemd", "/strata", ID, argv)
+    assert wrapped[:2] == ["systemd-run", "--scope"] and wrapped[-4:] == argv
+    assert wrapped[wrapped.index("--slice") + 1] == "strata.slice"
+    unit = wrapped[wrapped.index("--unit") + 1]
+    assert unit.startswith("strata-monitor-%s-" % ID)
+    assert unit != cgroup_manager.monitor_argv("systemd", "/strata", ID, argv)[wrapped.index("--unit") + 1]
+    assert cgroup_manager.monitor_argv("cgroupfs", "/strata", ID, argv) == argv
+
+
+def test_a_systemd_scope_waits_the_stop_timeout_at_shutdown():
+    assert cgroup_manager.scope_properties("systemd", 10) == {"org.systemd.property.TimeoutStopUSec": "uint64 10000000"}
+    assert cgroup_manager.scope_properties("systemd", 0.5) == {"org.systemd.property.TimeoutStopUSec": "uint64 500000"}
+    assert cgroup_manager.scope_properties("cgroupfs", 10) == {}
+
+
 def test_the_default_follows_the_init_system(monkeypatch, tmp_path):
     assert cgroup_manager.systemd_running(str(tmp_path)) is True
     assert cgroup_manager.systemd_running(str(tmp_path / "none")) is False
