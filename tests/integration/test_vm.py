@@ -72,7 +72,8 @@ SITE_TASKS = [
     _container("idle", restart_policy="always", state="stopped"),
 ]
 HOST_ROLE = [{"role": "strata.containers.host",
-              "vars": {"strata_apt_update_cache": False}}]  # all preinstalled: the guest has no mirror
+              # all preinstalled (the guest has no mirror), the stack module's libraries too
+              "vars": {"strata_apt_update_cache": False, "strata_install_stack_packages": True}}]
 
 
 def _probe_tasks(out):
