@@ -2,19 +2,23 @@
 """A real host: the test VM (tests/rig/vm: Debian 12, systemd as PID 1, cgroup v2 only),
 driven as a user drives one, ansible-playbook over SSH with the guest's /usr/bin/python3.
 
-Code in the guest is emulated (QEMU/TCG), so the whole file shares one booted VM and three
-ansible-playbook runs:
+Code in the guest is emulated (QEMU/TCG), so the whole file shares one booted VM and a few
+runs, in this order:
 
-1. ``site.yml`` (roles/host and the containers that must survive a reboot) and ``probes.yml``
-   (one-shot: an OOM, journald, crun, a ticking counter left paused, a fork bomb), which ends by
-   copying container_info's answers back here;
-2. ``unpause.yml`` (resumes the counter);
-3. after ``systemctl reboot``: ``info.yml`` (the state the boot left) then ``site.yml`` again,
-   which must change nothing.
+1. ``molecule test -s vm``: the scenario host's converge (roles/host), idempotence and verify,
+   over SSH, on the fresh guest;
+2. ``site.yml`` (roles/host again and the containers that must survive a reboot) and
+   ``probes.yml`` (one-shot: an OOM, journald, crun, a ticking counter left paused, a fork
+   bomb), which ends by copying container_info's answers back here;
+3. ``unpause.yml`` (resumes the counter);
+4. after ``systemctl reboot``: ``info.yml`` (the state the boot left) then ``site.yml`` again,
+   which must change nothing;
+5. one playbook that deploys the Compose app of stack-app/ to two fleet hosts (fleet.py) and
+   the guest, and one that takes it down.
 
-Between them the tests read the guest's files over SSH (cgroup v2 files, the journal). Images
-come from the session's registry, which the guest reaches as 10.0.2.2 (QEMU's name for the
-host's loopback). The tests run in file order: each reads what the ones before left."""
+Between them the tests read the guest's files over SSH (cgroup v2 files, the journal, systemd's
+units). Images come from the session's registry, which the guest reaches as 10.0.2.2 (QEMU's
+name for the host's loopback). The tests run in file order: each reads what the ones before left."""
 
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ from ansible_runner import _env  # pylint: disable=protected-access
 from rig.vm import HOST_FROM_GUEST
 
 APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stack-app")
+COLLECTION = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MIB = 1024 * 1024
 PORT = 18080  # published by "web" on the guest's 127.0.0.1
 TALKER = "echo first; echo second >&2; echo third"
@@ -138,6 +143,7 @@ class Guest:
         self.vm = vm
         self.work = work
         self.times = {"boot": vm.boot_seconds}
+        self.molecule_run = None  # (exit code, output) of molecule test -s vm
         image = registry.images["busybox"].replace("127.0.0.1:", HOST_FROM_GUEST + ":", 1)
         self.extra_vars = {"image": image, "registry_host": image.split("/", 1)[0]}
         playbooks = {
@@ -167,6 +173,18 @@ class Guest:
         match = re.search(r"^vm\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", proc.stdout, re.M)
         assert proc.returncode == 0 and match, output
         return dict(zip(("ok", "changed", "unreachable", "failed"), map(int, match.groups()))), output
+
+    def molecule(self):
+        """``molecule test -s vm`` (extensions/molecule/vm): the scenario host's converge
+        (roles/host), idempotence and verify, over SSH to the guest -> (exit code, output)."""
+        env = dict(_env(), STRATA_VM_PORT=str(self.vm.ssh_port), STRATA_VM_KEY=self.vm.key,
+                   STRATA_VM_SSH_ARGS=" ".join(self.vm.ssh_options()[4:]),
+                   MOLECULE_EPHEMERAL_DIRECTORY=self.path("molecule"), XDG_CACHE_HOME=self.path("cache"))
+        started = time.monotonic()
+        proc = subprocess.run(["molecule", "test", "-s", "vm"], cwd=COLLECTION, env=env, capture_output=True,
+                              text=True, timeout=1800, check=False)
+        self.times["molecule"] = time.monotonic() - started
+        return proc.returncode, re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
 
     def answers(self, name):
         with open(self.path(name + ".json")) as handle:
@@ -205,10 +223,21 @@ class Guest:
 def guest(vm, registry):
     with tempfile.TemporaryDirectory(prefix="strata-vm-test-") as work:
         deployed = Guest(vm, work, registry)
+        deployed.molecule_run = deployed.molecule()  # first: roles/host on the fresh guest
         deployed.play("site", "probes")
         yield deployed
         # one line for whoever tunes the rig (shown with -s; the guest's own view: systemd-analyze)
         sys.stderr.write("\nVM times (s): %s\n" % ", ".join("%s %.0f" % kv for kv in deployed.times.items()))
+
+
+def test_the_molecule_scenario_vm_applies_the_host_role_over_ssh(guest):
+    code, output = guest.molecule_run
+    assert code == 0, output[-6000:]
+    for step in ("converge", "idempotence", "verify"):
+        assert re.search(r"vm \S+ %s: Executed: Successful" % step, output), step
+    recaps = [int(c) for c in re.findall(r"strata-vm\s+: ok=\d+\s+changed=(\d+)", output)]
+    # converge, idempotence, verify: the first changes the fresh host, the second nothing
+    assert len(recaps) == 3 and recaps[0] > 0 and recaps[1] == 0, recaps
 
 
 def test_limits_are_in_the_cgroup_v2_files(guest):
