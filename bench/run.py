@@ -3,7 +3,7 @@
 run; rewrites docs/performance.md (tables, ratios, what bounds each figure) and
 docs/performance.png (a chart of the ratios).
 
-    python3 bench/run.py [--runs 5] [--ext4] [--only pull,start,cli,build,archive,fleet,network]   (or: make bench)
+    python3 bench/run.py [--runs 5] [--ext4] [--only pull,start,cli,build,archive,fleet,network,vm]   (or: make bench)
 
 Run as root after tests/setup.sh. tmpfs by default: ext4 timings on these VMs drift from run
 to run (see the brief), so interleaved runs on tmpfs measure the tools, not the disk.
@@ -26,6 +26,7 @@ import fleet
 import network
 import pull
 import start
+import vm
 
 BENCHES = {
     "pull": (pull, 5, "Cold pull", """\
@@ -100,6 +101,19 @@ teardown: iptables calls, aardvark-dns started or reloaded) per container; "just
 the bridge and the network's chains. Port — on 127.0.0.1 the kernel path is DNAT in `OUTPUT`,
 masquerade and the veth; the proxy adds two socket copies and two thread wake-ups per
 direction, in Python."""),
+    "vm": (vm, 5, "On a real host: the test VM", """\
+The test VM of tests/rig/vm (Debian 12, systemd as PID 1, cgroup v2 only, QEMU/TCG with 2 vCPUs)
+with roles/host applied and Debian's podman 4.3 beside it (bench/vm.py). Start: `run --rm
+--network none busybox true` in the guest, strata's CLI from a copy of this checkout, both on
+runc, timed in the guest. No-change playbook: ansible-playbook over SSH (pipelining) with one
+container task whose container already runs as wanted, strata.containers.container vs
+containers.podman.podman_container. The guest's CPU is emulated, about 7x slower than the
+host's, so only the ratios carry over to a real machine.
+
+What bounds it: as on this machine, interpreter start-up and imports for strata (two Python
+processes per start: the CLI and the monitor, which under systemd also goes through
+`systemd-run --scope`); for the playbook, Ansible's per-task cost (SSH, the module's transfer
+and its Python start in the guest) is most of both tools' time."""),
 }
 
 
