@@ -143,7 +143,7 @@ def _empty_podman(host):
 
 
 def _empty_strata(fleet_rig, host):
-    fleet_rig.remove_all_containers(host.root)
+    fleet_rig.remove_all_containers(host.root, host.networks)
     common.wipe([host.root])
 
 

@@ -5,7 +5,8 @@ several hosts at once.
 Each host is a network namespace ``strata-fleet-N`` joined by a veth pair to the bridge
 ``stfleet0`` (10.231.0.1/24 on this side), with the address 10.231.0.(10+N), its own ``sshd``
 (root login with a key made here; it joins the namespace with ``nsenter --net``, see _sshd)
-and its own store root. All hosts share this machine's
+and its own store root, and its own network state (STRATA_NETWORKS_CONFIG and _RUN, set by its
+sshd: definitions, addresses and aardvark-dns are per host). All hosts share this machine's
 filesystem, so the target Python is this one (``sys.executable``). A registry serving a copy
 of another registry's storage runs in the namespace ``strata-fleet-reg`` (10.231.0.250:5000),
 the only registry the hosts can reach. A host made with ``isolated=True`` has an
@@ -78,6 +79,7 @@ MaxStartups 100:30:200
 MaxSessions 100
 LogLevel ERROR
 Subsystem sftp internal-sftp
+SetEnv STRATA_NETWORKS_CONFIG={networks}/etc STRATA_NETWORKS_RUN={networks}/run
 """
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
                    r"(?:\s+skipped=(\d+))?(?:\s+rescued=(\d+))?(?:\s+ignored=(\d+))?", re.M)
@@ -171,9 +173,31 @@ def wait_for_port(addr, port, timeout=20, proc=None):
     return False
 
 
-def remove_all_containers(root):
+@contextlib.contextmanager
+def network_state(directory):
+    """The engine in this process uses the network state in ``directory`` (a fleet host's)."""
+    saved = {key: os.environ.get(key) for key in ("STRATA_NETWORKS_CONFIG", "STRATA_NETWORKS_RUN")}
+    os.environ.update(STRATA_NETWORKS_CONFIG=os.path.join(directory, "etc"), STRATA_NETWORKS_RUN=os.path.join(directory, "run"))
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def remove_all_containers(root, networks=None):
     """Every container in the store at ``root`` killed and removed (monitor and main process by
-    PID if the engine could not); then whatever is still mounted below the root is unmounted."""
+    PID if the engine could not), with the host's network state ``networks`` (its containers'
+    namespaces go too); then whatever is still mounted below the root is unmounted."""
+    with network_state(networks) if networks else contextlib.nullcontext():
+        _remove_containers(root)
+    unmount_under(root)
+
+
+def _remove_containers(root):
     if os.path.isdir(os.path.join(root, "containers")):
         service = Engine(root).containers
         for record in service.containers.records.all():
@@ -186,7 +210,6 @@ def remove_all_containers(root):
                 if state.get(key):
                     kill_pid(state[key])
         shutil.rmtree(oci.state_dir(root), ignore_errors=True)
-    unmount_under(root)
 
 
 class FleetHost:
@@ -202,6 +225,7 @@ class FleetHost:
         self.isolated = isolated
         self.dir = os.path.join(fleet.workdir, self.name)
         self.root = os.path.join(self.dir, "root")
+        self.networks = os.path.join(self.dir, "networks")  # its network state (network_state)
         self.sshd = None
 
     def hostvars(self):
@@ -314,7 +338,8 @@ class Fleet:  # pylint: disable=too-many-instance-attributes
                        check=True, capture_output=True)
         config = os.path.join(host.dir, "sshd_config")
         with open(config, "w") as handle:
-            handle.write(SSHD_CONFIG.format(addr=host.addr, host_key=host_key,
+            # its own network state (definitions, addresses, aardvark-dns), as a separate host has
+            handle.write(SSHD_CONFIG.format(addr=host.addr, host_key=host_key, networks=host.networks,
                                             authorized_keys=os.path.join(self.workdir, "ssh", "authorized_keys")))
         with open(os.path.join(host.dir, "sshd.log"), "ab") as log:
             host.sshd = subprocess.Popen(["nsenter", "--net=" + os.path.join(NETNS_DIR, host.netns), SSHD, "-D", "-e", "-f", config],
@@ -369,7 +394,7 @@ class Fleet:  # pylint: disable=too-many-instance-attributes
                 errors.append("%s: %s" % (what, exc))
 
         for host in self.hosts:
-            step("containers of " + host.name, remove_all_containers, host.root)
+            step("containers of " + host.name, remove_all_containers, host.root, host.networks)
         step("ssh control masters", self._close_control_masters)
         step("registry", stop_process, self.registry)
         for host in self.hosts:

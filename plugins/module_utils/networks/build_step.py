@@ -15,12 +15,12 @@ from __future__ import annotations
 import contextlib
 import secrets
 
-from . import endpoints, netavark
+from . import endpoints, host, netavark
 
 
 def namespace_name():
-    """A fresh step ID, also the name of its namespace (reaped by that prefix when orphaned)."""
-    return netavark.BUILD_PREFIX + secrets.token_hex(8)
+    """A fresh step ID, also the name of its namespace (reaped by its prefix when orphaned)."""
+    return host.build_namespace_prefix() + secrets.token_hex(8)
 
 
 @contextlib.contextmanager

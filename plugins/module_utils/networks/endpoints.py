@@ -53,7 +53,8 @@ def reap(state):
         if not _alive(entry, container_id):
             del state["members"][container_id]
     try:
-        netavark.remove_orphan_build_namespaces({entry["netns"] for entry in state["endpoints"].values()})
+        netavark.remove_orphan_build_namespaces({entry["netns"] for entry in state["endpoints"].values()},
+                                                host.build_namespace_prefix())
     except ContainerError:
         pass  # best effort, as above
 

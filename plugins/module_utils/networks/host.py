@@ -14,13 +14,15 @@ state is per host, not per store root, as podman keeps ``/etc/containers/network
     /run/strata/networks/netavark/     netavark's --config (aardvark-dns's files)
     /run/strata/networks/lock          fcntl lock: one change at a time, for every root
 
-``STRATA_NETWORKS_CONFIG`` and ``STRATA_NETWORKS_RUN`` move them (unit tests).
+``STRATA_NETWORKS_CONFIG`` and ``STRATA_NETWORKS_RUN`` move them (unit tests, and the test
+fleet's hosts: network namespaces of one machine that stand for separate hosts).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 
@@ -36,6 +38,12 @@ def config_dir():
 
 def run_dir():
     return os.environ.get("STRATA_NETWORKS_RUN") or RUN_DIR
+
+
+def build_namespace_prefix():
+    """How this state's build-step namespaces are named: ``strata-build-<6 hex of the run
+    dir>-``, so that a state reaps only the ones it made when a machine holds several."""
+    return "strata-build-%s-" % hashlib.sha256(run_dir().encode()).hexdigest()[:6]
 
 
 def state_path():

@@ -21,7 +21,6 @@ from . import host
 from .._errors import ContainerError
 
 NETNS_DIR = "/var/run/netns"
-BUILD_PREFIX = "strata-build-"  # a build RUN step's namespace (networks/build_step.py)
 _SEARCH = ("/usr/libexec/podman", "/usr/lib/podman", "/usr/local/libexec/podman", "/usr/local/lib/podman")
 TIMEOUT = 60
 ISOLATION_CHAIN = "NETAVARK_ISOLATION_1"
@@ -183,16 +182,16 @@ def remove_netns(netns_name):
                                  netns=netns_name) from exc
 
 
-def remove_orphan_build_namespaces(recorded):
-    """Remove build-step namespaces that no endpoint records (their builder was killed between
-    making the namespace and recording it). Called under the host lock, where every live
-    step's namespace is recorded."""
+def remove_orphan_build_namespaces(recorded, prefix):
+    """Remove build-step namespaces (named ``prefix``...) that no endpoint records (their
+    builder was killed between making the namespace and recording it). Called under the host
+    lock, where every live step's namespace is recorded."""
     try:
         names = os.listdir(NETNS_DIR)
     except FileNotFoundError:
         return
     for name in names:
-        if name.startswith(BUILD_PREFIX) and name not in recorded:
+        if name.startswith(prefix) and name not in recorded:
             remove_netns(name)
 
 

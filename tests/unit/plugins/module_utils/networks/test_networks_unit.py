@@ -10,7 +10,7 @@ import os
 import pytest
 
 from ansible_collections.strata.containers.plugins.module_utils._errors import ContainerError, InvalidSpec
-from ansible_collections.strata.containers.plugins.module_utils.networks import definitions, endpoints, etcfiles, host
+from ansible_collections.strata.containers.plugins.module_utils.networks import build_step, definitions, endpoints, etcfiles, host
 
 ROUTES = [(ipaddress.ip_network("192.0.2.0/24"), "eth0"), (ipaddress.ip_network("172.30.0.0/16"), "strata0")]
 
@@ -115,19 +115,23 @@ def test_a_build_steps_endpoint_lives_as_long_as_its_process(tmp_path, monkeypat
     monkeypatch.setattr(endpoints.netavark, "teardown", lambda netns, payload: torn.append(netns))
     monkeypatch.setattr(endpoints.netavark, "remove_netns", removed.append)
     monkeypatch.setattr(endpoints.netavark, "NETNS_DIR", str(tmp_path / "netns"))
-    for name in ("strata-build-live", "strata-build-orphan", "strata-0123456789ab"):
+    ours = host.build_namespace_prefix()
+    assert build_step.namespace_name().startswith(ours) and ours.startswith("strata-build-")
+    # another state's step (a second state on this machine: a test fleet's host) is not ours
+    theirs = "strata-build-%s-0123" % ("0" * 6 if ours != "strata-build-000000-" else "1" * 6)
+    for name in (ours + "live", ours + "orphan", theirs, "strata-0123456789ab"):
         (tmp_path / "netns").mkdir(exist_ok=True)
         (tmp_path / "netns" / name).write_text("")
     state = _state_with(str(tmp_path))
     me = endpoints.process_identity()
     assert me["pid"] == os.getpid() and me["start"] > 0
-    for step, process in (("strata-build-live", me), ("strata-build-dead", dict(me, start=me["start"] + 1)),
-                          ("strata-build-gone", {"pid": 2 ** 22 + 1, "start": 1})):
+    for step, process in ((ours + "live", me), (ours + "dead", dict(me, start=me["start"] + 1)),
+                          (ours + "gone", {"pid": 2 ** 22 + 1, "start": 1})):
         state["endpoints"][step] = {"root": str(tmp_path), "name": step, "netns": step, "payload": {},
                                     "addresses": {}, "ports": [], "process": process}
     endpoints.reap(state)
-    assert list(state["endpoints"]) == ["strata-build-live"]  # a reused PID is not its process
-    assert sorted(torn) == ["strata-build-dead", "strata-build-gone"]
+    assert list(state["endpoints"]) == [ours + "live"]  # a reused PID is not its process
+    assert sorted(torn) == [ours + "dead", ours + "gone"]
     # a step's namespace that no endpoint records (its builder killed mid-setup) goes too;
-    # a container's is not the sweep's business
-    assert removed == ["strata-build-orphan"]
+    # a container's, or another state's step's, is not the sweep's business
+    assert removed == [ours + "orphan"]
