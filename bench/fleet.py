@@ -86,7 +86,7 @@ exec podman --root %(dir)s/podman-store --runroot %(run)s --tmpdir %(dir)s/podma
 """
 
 
-def _fleet_rig():
+def load_fleet_rig():
     """tests/integration/fleet.py, under another name than this module's (both are "fleet");
     loaded late, as it imports the collection."""
     spec = importlib.util.spec_from_file_location("fleet_rig", os.path.join(TESTS, "fleet.py"))
@@ -142,7 +142,7 @@ def _empty_podman(host):
     common.wipe([os.path.join(host.dir, "podman-store"), _podman_run(host), os.path.join(host.dir, "podman-tmp")])
 
 
-def _empty_strata(fleet_rig, host):
+def empty_strata(fleet_rig, host):
     fleet_rig.remove_all_containers(host.root, host.networks)
     common.wipe([host.root])
 
@@ -155,7 +155,7 @@ def measure(runs, tmpfs, scratch="/var/tmp/strata-bench-fleet"):
     with common.scratch_area(scratch, tmpfs) as area:
         ours = common.collections_path(area)
         sys.path.insert(0, ours)
-        fleet_rig = _fleet_rig()
+        fleet_rig = load_fleet_rig()
         os.environ["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (ours, podman_collections)
         os.environ["PATH"] = "%s:%s" % (os.path.dirname(common.python()), os.environ["PATH"])  # ansible-playbook
         fleet = fleet_rig.Fleet(os.path.join(area, "fleet"), hosts=HOSTS, isolated=0, python=common.python())
@@ -165,7 +165,7 @@ def measure(runs, tmpfs, scratch="/var/tmp/strata-bench-fleet"):
                 _podman_on(host)
             # name -> (playbook, what empties every host's store)
             tools = {"strata": (common.script(area, "strata.yml", STRATA_PLAYBOOK),
-                                lambda host: _empty_strata(fleet_rig, host)),
+                                lambda host: empty_strata(fleet_rig, host)),
                      podman_name: (common.script(area, "podman.yml", PODMAN_PLAYBOOK), _empty_podman)}
             first = {name: [] for name in tools}
             second = {name: [] for name in tools}
