@@ -66,8 +66,8 @@ def _env(info):
 
 # ---------------------------------------------------------------- what each example shows
 def _project_name(cli, project, views):
-    foo = _until("foo exited", lambda: [v for v in views() if v["state"]["status"] == "exited"])[0]
-    assert foo["state"]["exit_code"] == 0 and _env(foo)["COMPOSE_PROJECT_NAME"] == project
+    exited = _until("foo exited", lambda: [v for v in views() if v["state"]["status"] == "exited"])[0]
+    assert exited["state"]["exit_code"] == 0 and _env(exited)["COMPOSE_PROJECT_NAME"] == project
     logs = cli.compose(project, "name-compose-project-name.yaml", "logs").stdout
     assert logs.split("| ", 1)[1] == "I'm running %s\n" % project, logs
 
@@ -112,7 +112,7 @@ def _shared_volume(cli, project, views):  # pylint: disable=unused-argument
 
 def _external_volume(cli, project, views):  # pylint: disable=unused-argument
     cli.exec(project + "-backend-1", "sh", "-c", "echo mine > /etc/data/file")
-    mounts = [v for v in views()][0]["mounts"]
+    mounts = views()[0]["mounts"]
     assert [(m["type"], m["source"]) for m in mounts] == [("volume", "db-data")]  # not <project>_db-data
 
 

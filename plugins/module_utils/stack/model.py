@@ -64,7 +64,7 @@ def build_model(project, variables=None):
         if (spec or {}).get("external"):
             external["networks"].append(host_name)
         else:
-            resources.check_network(project.name, name, spec or {})  # what it cannot make: refused now
+            resources.check_network(project.name, name, spec or {}, host_name)  # what it cannot make: refused now
             networks[host_name] = (name, spec or {})
     volumes = {}
     for name, spec in (project.model.get("volumes") or {}).items():

@@ -42,14 +42,15 @@ def volume_options(project, name, spec):
     return {"driver": driver, "driver_options": dict(spec.get("driver_opts") or {}) or None, "labels": labels}
 
 
-def check_network(project, name, spec):
-    """The top-level network's options, checked as the network service will (a driver, an IPv6
-    subnet without enable_ipv6...) before anything is made; its overlaps with the host's other
-    networks are for the network service to find when it makes it."""
+def check_network(project, name, spec, host_name):
+    """A top-level network the project will make, checked as the network service will make it
+    (a driver, an IPv6 subnet without enable_ipv6, a subnet overlapping another network...)
+    before anything is made. One that exists is the network service's to compare."""
     at = "networks.%s" % name
     options = {k: v for k, v in network_options(project, name, spec).items() if v is not None}
     try:
-        network_definitions.build(naming.object_name(project, name), taken=(), **options)
+        if network_definitions.load(host_name) is None:
+            network_definitions.build(host_name, taken=network_definitions.all_networks(), **options)
     except InvalidSpec as exc:
         raise InvalidSpec("%s: %s" % (at, exc), path=at) from exc
 

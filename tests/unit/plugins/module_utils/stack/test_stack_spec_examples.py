@@ -42,9 +42,9 @@ def test_the_project_name_is_the_variable_compose_project_name(tmp_path):
         'services:\n  foo:\n    image: x\n    environment: [COMPOSE_PROJECT_NAME, FROM_DOT_ENV, UNSET]\n'
         '    command: echo "I\'m running ${COMPOSE_PROJECT_NAME}"\n')
     stack, missing = StackService(SimpleNamespace(check_mode=False)).load("shop", project_src=str(tmp_path))
-    foo = stack.services["foo"].options
-    assert foo["command"] == ["echo", "I'm running shop"] and missing == []
-    assert foo["env"] == {"COMPOSE_PROJECT_NAME": "shop", "FROM_DOT_ENV": "dot"}  # a bare name takes .env's value too
+    options = stack.services["foo"].options
+    assert options["command"] == ["echo", "I'm running shop"] and missing == []
+    assert options["env"] == {"COMPOSE_PROJECT_NAME": "shop", "FROM_DOT_ENV": "dot"}  # a bare name takes .env's value too
 
 
 @pytest.mark.parametrize("entry, message", [
@@ -83,9 +83,21 @@ def test_networks_and_volumes_are_checked_with_the_file(top, message):
     assert message in str(caught.value)
 
 
+def test_a_network_that_exists_is_left_to_the_network_service(monkeypatch):
+    """Its bridge's route to its subnet is no collision: the network service compares it at up."""
+    monkeypatch.setattr(network_definitions, "load", lambda name: {"name": name})
+    monkeypatch.setattr(network_definitions, "build", _Untouchable())
+    stack = _model({"web": {"image": "x", "networks": ["front"]}},
+                   networks={"front": {"ipam": {"config": [{"subnet": "10.221.1.0/24"}]}}})
+    assert list(stack.networks) == ["demo_front"]
+
+
 class _Untouchable:
     def __getattr__(self, name):
         raise AssertionError("the engine was asked for %s" % name)
+
+    def __call__(self, *args, **kwargs):
+        raise AssertionError("called with %r %r" % (args, kwargs))
 
 
 @pytest.mark.parametrize("services, top, message", [
