@@ -23,13 +23,15 @@ _ENV_LINE = re.compile(r"^(?:export\s+)?([_a-zA-Z][_a-zA-Z0-9.]*)\s*=\s*(.*)$")
 
 class Project:
     """A checked Compose file: ``model`` (interpolated, only the active profiles' services),
-    ``directory`` (relative paths start there, or None), ``missing`` (unset variables)."""
+    ``directory`` (relative paths start there, or None), ``missing`` (unset variables),
+    ``variables`` (what interpolation used; a bare name in ``environment`` takes its value)."""
 
-    def __init__(self, name, model, directory, missing):
+    def __init__(self, name, model, directory, missing, variables=None):
         self.name = name
         self.model = model
         self.directory = directory
         self.missing = missing
+        self.variables = variables or {}
 
     @property
     def services(self):
@@ -56,13 +58,14 @@ def load(name, *, definition=None, project_src=None, env=None, profiles=()):
         raise InvalidSpec("the Compose file must be a mapping with services, not %s" % type(definition).__name__)
     variables = read_env_file(os.path.join(directory, ".env")) if directory else {}
     variables.update({str(k): "" if v is None else str(v) for k, v in (env or {}).items()})
+    variables["COMPOSE_PROJECT_NAME"] = name  # the specification exposes the project's name as this
     model, missing = interpolate.interpolate(dict(definition), variables)
     model.pop("name", None)  # newer files name the project; the task's name decides here
     validate.validate(model)
     if not isinstance(model.get("services"), dict) or not model["services"]:
         raise InvalidSpec("the Compose file has no services", path="services")
     model["services"] = active_services(model["services"], profiles or ())
-    return Project(name, model, directory, missing)
+    return Project(name, model, directory, missing, variables)
 
 
 def _directory(project_src):

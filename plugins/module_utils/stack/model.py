@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .._errors import EngineError, InvalidSpec
 from ..containers import options as container_options
-from . import naming, order, service_options
+from . import naming, order, resources, service_options
 from .load import depends_on
 
 
@@ -38,26 +38,43 @@ class ServiceSpec:
 
 
 class StackModel:
-    def __init__(self, project, services, networks, volumes):
+    def __init__(self, project, services, networks, volumes, external=None):
         self.project = project
         self.services = services  # {name: ServiceSpec}
         self.networks = networks  # {host name: (compose name, spec)} the project makes
         self.volumes = volumes
+        self.external = external or {"networks": [], "volumes": []}  # host names that must exist
         self.order = order.start_order({n: set(s.depends) for n, s in services.items()})
 
 
 def build_model(project, variables=None):
-    ctx = service_options.Context(project.name, project.directory, variables or {}, project.model)
+    variables = project.variables if variables is None else variables
+    ctx = service_options.Context(project.name, project.directory, variables, project.model)
+    for name, spec in project.services.items():  # the keys first: "extends not supported", not what it left out
+        service_options.check_keys(name, spec)
     services = {name: _service(name, spec, ctx, project.name) for name, spec in project.services.items()}
     used_networks = {n["name"] for s in services.values() for n in s.options.get("networks") or ()}
-    networks = {}
+    used_volumes = {m["source"] for s in services.values() for m in s.options.get("mounts") or ()
+                    if m["type"] == "volume"}
+    networks, external = {}, {"networks": [], "volumes": []}
     for name, spec in dict(project.model.get("networks") or {}, default=None).items():
         host_name = ctx.network(name)
-        if host_name in used_networks and not (spec or {}).get("external"):
+        if host_name not in used_networks:
+            continue
+        if (spec or {}).get("external"):
+            external["networks"].append(host_name)
+        else:
+            resources.check_network(project.name, name, spec or {}, host_name)  # what it cannot make: refused now
             networks[host_name] = (name, spec or {})
-    volumes = {ctx.volume(n): (n, spec or {}) for n, spec in (project.model.get("volumes") or {}).items()
-               if not (spec or {}).get("external")}
-    return StackModel(project.name, services, networks, volumes)
+    volumes = {}
+    for name, spec in (project.model.get("volumes") or {}).items():
+        if (spec or {}).get("external"):
+            if ctx.volume(name) in used_volumes:
+                external["volumes"].append(ctx.volume(name))
+            continue
+        resources.check_volume(name, spec or {})
+        volumes[ctx.volume(name)] = (name, spec or {})
+    return StackModel(project.name, services, networks, volumes, external)
 
 
 def _service(name, spec, ctx, project):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ipaddress
 
 from .._errors import InvalidSpec
+from ..networks import definitions as network_definitions
+from ..volumes import definitions
 from . import naming
 
 
@@ -38,6 +40,29 @@ def volume_options(project, name, spec):
     driver = spec.get("driver") or "local"
     labels = dict(_labels(spec.get("labels")), **naming.object_labels(project, naming.VOLUME, name))
     return {"driver": driver, "driver_options": dict(spec.get("driver_opts") or {}) or None, "labels": labels}
+
+
+def check_network(project, name, spec, host_name):
+    """A top-level network the project will make, checked as the network service will make it
+    (a driver, an IPv6 subnet without enable_ipv6, a subnet overlapping another network...)
+    before anything is made. One that exists is the network service's to compare."""
+    at = "networks.%s" % name
+    options = {k: v for k, v in network_options(project, name, spec).items() if v is not None}
+    try:
+        if network_definitions.load(host_name) is None:
+            network_definitions.build(host_name, taken=network_definitions.all_networks(), **options)
+    except InvalidSpec as exc:
+        raise InvalidSpec("%s: %s" % (at, exc), path=at) from exc
+
+
+def check_volume(name, spec):
+    """The top-level volume's driver and options, checked before anything is made."""
+    at = "volumes.%s" % name
+    try:
+        definitions.check_driver(spec.get("driver") or "local")
+        definitions.driver_options(dict(spec.get("driver_opts") or {}) or None)
+    except InvalidSpec as exc:
+        raise InvalidSpec("%s: %s" % (at, exc), path=at) from exc
 
 
 def _labels(value):

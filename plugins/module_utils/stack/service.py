@@ -7,6 +7,7 @@ conditions; check mode returns the plan and does nothing."""
 from __future__ import annotations
 
 from .._errors import ImageNotFound, InvalidSpec
+from ..networks import definitions as network_definitions
 from . import naming, resources, waits
 from .load import load
 from .model import build_model
@@ -25,8 +26,7 @@ class StackService:
     def load(self, name, *, definition=None, project_src=None, env=None, profiles=()):
         """The project checked and normalised (nothing touched on the host)."""
         project = load(name, definition=definition, project_src=project_src, env=env, profiles=profiles)
-        variables = dict(env or {})
-        return build_model(project, variables), project.missing
+        return build_model(project), project.missing
 
     def existing(self, project):
         """[(record, Existing)] of the project's containers in this store."""
@@ -53,6 +53,7 @@ class StackService:
         _check_policy("pull", pull)
         _check_policy("build", build)
         result = _Result()
+        self._check_external(stack)
         self._networks_and_volumes(stack, result)
         image_ids = {name: self._image(spec, pull, build, result) for name, spec in stack.services.items()}
         pairs = self.existing(stack.project)
@@ -70,6 +71,18 @@ class StackService:
             if wait:
                 waits.wait_all(self.engine.containers, stack, self.existing(stack.project), wait_timeout)
         return result.finish(self, stack.project)
+
+    def _check_external(self, stack):
+        """``external: true`` networks and volumes are the platform's: missing, the file is refused
+        before anything is made (the specification: Compose returns an error)."""
+        for name in stack.external["networks"]:
+            if network_definitions.load(name) is None:
+                raise InvalidSpec("network %s is external (external: true) but does not exist: create it first"
+                                  % name, path="networks")
+        for name in stack.external["volumes"]:
+            if not self.engine.store.exists or self.engine.volumes.records.load(name) is None:
+                raise InvalidSpec("volume %s is external (external: true) but does not exist: create it first"
+                                  % name, path="volumes")
 
     def _networks_and_volumes(self, stack, result):
         for host_name, (name, spec) in sorted(stack.networks.items()):

@@ -29,6 +29,7 @@ HANDLED = {"image", "build", "pull_policy", "depends_on", "deploy", "scale", "pr
            "environment", "env_file", "ports", "expose", "volumes", "tmpfs", "networks", "network_mode",
            "healthcheck", "restart", "labels", "logging", "extra_hosts", "dns", "ulimits", "sysctls",
            "secrets", "configs", "stop_grace_period"}
+NETWORK_KEYS = {"aliases", "ipv4_address", "ipv6_address", "priority"}
 _RESTART = {"no": "no", "always": "always", "on-failure": "on-failure", "unless-stopped": "unless-stopped"}
 
 
@@ -52,10 +53,10 @@ class Context:
         return os.path.normpath(os.path.join(self.directory, value))
 
     def network(self, name):
-        spec = (self.model.get("networks") or {}).get(name)
-        if spec is None and name != "default":
+        networks = self.model.get("networks") or {}
+        if name not in networks and name != "default":  # `front-tier:` with no value defines it too
             raise InvalidSpec("network %s is not defined in the top-level networks" % name, path="networks")
-        return _external_name(spec, name) or naming.object_name(self.project, name)
+        return _external_name(networks.get(name), name) or naming.object_name(self.project, name)
 
     def volume(self, name):
         spec = (self.model.get("volumes") or {}).get(name)
@@ -72,12 +73,19 @@ def _external_name(spec, name):
     return spec.get("name")
 
 
-def container_options(name, spec, ctx):
+def check_keys(name, spec):
+    """Refuse, by name, the keys the engine cannot honour (``x-`` extension fields are for other
+    tools: the specification has Compose ignore them)."""
     where = "services.%s" % name
-    unsupported = sorted(set(spec) - set(RENAMED) - HANDLED)
+    unsupported = sorted(k for k in set(spec) - set(RENAMED) - HANDLED if not str(k).startswith("x-"))
     if unsupported:
         raise InvalidSpec("%s: %s not supported by strata.containers" % (where, ", ".join(unsupported)),
                           path="%s.%s" % (where, unsupported[0]))
+
+
+def container_options(name, spec, ctx):
+    where = "services.%s" % name
+    check_keys(name, spec)
     options = {RENAMED[k]: v for k, v in spec.items() if k in RENAMED}
     options["env"] = _environment(spec, ctx, where)
     options["published_ports"] = [_port(p) for p in spec.get("ports") or ()]
@@ -216,12 +224,24 @@ def _network_options(service, spec, ctx):
     out = []
     for name, item in sorted(networks.items()):
         item = item or {}
+        _check_network_keys(service, name, item)
         entry = {"name": ctx.network(name), "aliases": sorted({service} | set(item.get("aliases") or ()))}
         for key in ("ipv4_address", "ipv6_address"):
             if item.get(key):
                 entry[key] = item[key]
         out.append(entry)
     return {"networks": out}
+
+
+def _check_network_keys(service, name, item):
+    """A service's network entry: aliases and addresses are honoured; ``priority`` only orders
+    the connections (the specification: it picks neither the gateway nor the interface names),
+    which changes nothing here; anything else (link_local_ips, mac_address, driver_opts) is refused."""
+    unsupported = sorted(k for k in set(item) - NETWORK_KEYS if not str(k).startswith("x-"))
+    if unsupported:
+        at = "services.%s.networks.%s" % (service, name)
+        raise InvalidSpec("%s: %s not supported by strata.containers" % (at, ", ".join(unsupported)),
+                          path="%s.%s" % (at, unsupported[0]))
 
 
 def _deploy_resources(deploy):

@@ -70,10 +70,14 @@ def _set(model, path, value):
 def _best(error):
     best = error
     # a oneOf/anyOf error is vague ("is not valid under any of the given schemas"): say what
-    # the deepest alternative said when it points further in
+    # the deepest alternative said when it points further in, or else the alternative that
+    # found a key the specification does not have (a mapping where a string would also do)
     while best.context:
         deeper = max(best.context, key=lambda e: len(e.absolute_path))
         if len(deeper.absolute_path) <= len(best.absolute_path) and best.validator in ("oneOf", "anyOf"):
+            unknown = [e for e in best.context if _unknown_keys(e)]
+            if unknown:
+                return unknown[0]
             break
         best = deeper
     return best
