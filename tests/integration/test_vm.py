@@ -5,16 +5,17 @@ driven as a user drives one, ansible-playbook over SSH with the guest's /usr/bin
 Code in the guest is emulated (QEMU/TCG), so the whole file shares one booted VM and a few
 runs, in this order:
 
-1. ``molecule test -s vm``: the scenario host's converge (roles/host), idempotence and verify,
-   over SSH, on the fresh guest;
-2. ``site.yml`` (roles/host again and the containers that must survive a reboot) and
+1. ``molecule test -s vm``: the scenario host's converge (roles/host: packages, kernel settings,
+   strata-restart.service), idempotence and verify, over SSH, on the fresh guest;
+2. ``site.yml`` (the containers that must survive a reboot) and
    ``probes.yml`` (one-shot: an OOM, journald, crun, a ticking counter left paused, a fork
    bomb), which ends by copying container_info's answers back here;
 3. ``unpause.yml`` (resumes the counter);
 4. after ``systemctl reboot``: ``info.yml`` (the state the boot left) then ``site.yml`` again,
    which must change nothing;
 5. one playbook that deploys the Compose app of stack-app/ to two fleet hosts (fleet.py) and
-   the guest, and one that takes it down.
+   the guest (its down is test_stack.py's: the guest is thrown away, the fleet's teardown
+   removes its containers).
 
 Between them the tests read the guest's files over SSH (cgroup v2 files, the journal, systemd's
 units). Images come from the session's registry, which the guest reaches as 10.0.2.2 (QEMU's
@@ -50,11 +51,8 @@ def _container(name, **options):
     return {"name": "Container " + name, "strata.containers.container": task}
 
 
-def _play(tasks, roles=None):
-    play = {"hosts": "vm", "gather_facts": False, "tasks": tasks}  # image, registry_host: the inventory's
-    if roles:
-        play["roles"] = roles
-    return [play]
+def _play(tasks):
+    return [{"hosts": "vm", "gather_facts": False, "tasks": tasks}]  # image, registry_host: the inventory's
 
 
 def _save(out, *names):
@@ -76,10 +74,6 @@ SITE_TASKS = [
     _container("keeper", restart_policy="unless-stopped"),
     _container("idle", restart_policy="always", state="stopped"),
 ]
-HOST_ROLE = [{"role": "strata.containers.host",
-              # all preinstalled (the guest has no mirror), the stack module's libraries too
-              "vars": {"strata_apt_update_cache": False, "strata_install_stack_packages": True}}]
-
 
 def _probe_tasks(out):
     hog_status = "(info.containers | selectattr('name', 'equalto', 'hog') | first).state.status"
@@ -106,25 +100,21 @@ def _probe_tasks(out):
     ]
 
 
-def _stack_play(state, out):
+def _stack_play(out):
     """The Compose app of stack-app/ on every host of the inventory (two fleet hosts and the VM)."""
-    deploy = {"name": "shop", "project_src": "{{ app_dir }}", "state": state, "remove_volumes": state == "absent",
+    deploy = {"name": "shop", "project_src": "{{ app_dir }}", "wait": True, "wait_timeout": 300,
               "env": {"BUSYBOX": "{{ busybox }}", "WEB_PORT": "{{ web_port }}",
                       # networks are host-wide: apart from test_stack.py's, which may run meanwhile
-                      "FRONT_SUBNET": "10.222.1.0/24", "BACK_SUBNET": "10.222.2.0/24"},
-              "wait": True, "wait_timeout": 300}
+                      "FRONT_SUBNET": "10.222.1.0/24", "BACK_SUBNET": "10.222.2.0/24"}}
     tasks = [{"name": "Copy the application", "ansible.builtin.copy": {"src": APP + "/", "dest": "{{ app_dir }}/",
                                                                        "mode": "preserve"}},
-             {"name": "Compose " + state, "strata.containers.stack": deploy, "register": "deployed"}]
-    if state == "present":
-        tasks.append({"name": "Fetch web's page, from the host", "register": "page", "until": "'says' in page.content",
-                      "retries": 30, "delay": 2,
-                      "ansible.builtin.uri": {"url": "http://127.0.0.1:{{ web_port }}/cgi-bin/index.cgi",
-                                              "return_content": True}})
-    save = "{{ {'deployed': deployed, 'page': page | default({})} | to_json }}"
-    tasks.append({"name": "Keep the answers", "delegate_to": "localhost", "changed_when": False,
-                  "ansible.builtin.copy": {"content": save, "dest": out + "-{{ inventory_hostname }}.json",
-                                           "mode": "0600"}})
+             {"name": "Compose up", "strata.containers.stack": deploy, "register": "deployed"},
+             {"name": "Fetch web's page, from the host", "register": "page", "until": "'says' in page.content",
+              "retries": 30, "delay": 2,
+              "ansible.builtin.uri": {"url": "http://127.0.0.1:{{ web_port }}/cgi-bin/index.cgi", "return_content": True}},
+             {"name": "Keep the answers", "delegate_to": "localhost", "changed_when": False,
+              "ansible.builtin.copy": {"content": "{{ {'deployed': deployed, 'page': page} | to_json }}",
+                                       "dest": out + "-{{ inventory_hostname }}.json", "mode": "0600"}}]
     return [{"hosts": "all", "gather_facts": False, "tasks": tasks,
              "vars": {
                  # the fleet's hosts share this machine's files and loopback ports: their own of each
@@ -147,7 +137,7 @@ class Guest:
         image = registry.images["busybox"].replace("127.0.0.1:", HOST_FROM_GUEST + ":", 1)
         self.extra_vars = {"image": image, "registry_host": image.split("/", 1)[0]}
         playbooks = {
-            "site": _play(SITE_TASKS, roles=HOST_ROLE),
+            "site": _play(SITE_TASKS),
             "probes": _play(_probe_tasks(self.path("probes.json"))),
             "unpause": _play([{"name": "Resume the counter", "register": "counter",
                                "strata.containers.container": {"name": "counter", "state": "started"}},
@@ -359,30 +349,23 @@ def test_after_a_reboot_the_restart_policies_hold_and_a_second_run_changes_nothi
 
 def test_one_playbook_deploys_a_compose_app_to_two_fleet_hosts_and_the_vm(guest, registry):
     """The same Compose file (stack-app/, with its build context) to two network-namespace
-    hosts over SSH and the VM, by one ansible-playbook run; then down, by another."""
+    hosts over SSH and the VM, by one ansible-playbook run."""
     with fleet_lib.running(registry.data_dir, hosts=2, isolated=0) as fleet:
-        playbooks = {}
-        for state in ("present", "absent"):
-            playbooks[state] = guest.path("stack-%s.yml" % state)
-            with open(playbooks[state], "w") as handle:
-                json.dump(_stack_play(state, guest.path("stack-" + state)), handle)
-        names = ["fleet1", "fleet2", "vm"]
-        for state in ("present", "absent"):
-            started = time.monotonic()
-            proc = subprocess.run(["ansible-playbook", "-i", fleet.inventory, "-i", guest.inventory, "-f", "3",
-                                   playbooks[state]], env=dict(fleet.env(pipelining=True), ANSIBLE_TIMEOUT="120"),
-                                  capture_output=True, text=True, timeout=1200, check=False)
-            guest.times["stack " + state] = time.monotonic() - started
-            assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-            for name in names:
-                with open(guest.path("stack-%s-%s.json" % (state, name))) as handle:
-                    answer = json.load(handle)
-                deployed = answer["deployed"]
-                assert deployed["changed"] is True, (name, deployed)
-                if state == "present":
-                    running = sorted(c["name"] for c in deployed["containers"] if c["state"]["running"])
-                    assert running == ["shop-api-1", "shop-db-1", "shop-web-1"], (name, deployed["containers"])
-                    # web -> api (built on that host from the context) -> db, by service names
-                    assert "says hello" in answer["page"]["content"] and "db " in answer["page"]["content"], name
-                else:
-                    assert deployed["containers"] == [], (name, deployed)
+        playbook = guest.path("stack.yml")
+        with open(playbook, "w") as handle:
+            json.dump(_stack_play(guest.path("stack")), handle)
+        started = time.monotonic()
+        proc = subprocess.run(["ansible-playbook", "-i", fleet.inventory, "-i", guest.inventory, "-f", "3", playbook],
+                              env=dict(fleet.env(pipelining=True), ANSIBLE_TIMEOUT="120"), capture_output=True,
+                              text=True, timeout=1200, check=False)
+        guest.times["stack"] = time.monotonic() - started
+        assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+        for name in ("fleet1", "fleet2", "vm"):
+            with open(guest.path("stack-%s.json" % name)) as handle:
+                answer = json.load(handle)
+            containers = answer["deployed"]["containers"]
+            assert answer["deployed"]["changed"] is True, (name, answer["deployed"])
+            running = sorted(c["name"] for c in containers if c["state"]["running"])
+            assert running == ["shop-api-1", "shop-db-1", "shop-web-1"], (name, containers)
+            # web -> api (built on that host from the context) -> db, by service names
+            assert "says hello" in answer["page"]["content"] and "db " in answer["page"]["content"], name
