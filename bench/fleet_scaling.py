@@ -71,9 +71,9 @@ def table(title, times, ours_for):
     """Rows by shape: the median and how many times the 5-host run's it took."""
     lines = ["### %s" % title, "", "| hosts, forks | median s | min–max s | × the 5-host time |", "|---|---|---|---|"]
     for name, values in times.items():
+        median = statistics.median(values)
         base = statistics.median(times[ours_for(name)])
-        lines.append("| %s | %.1f | %.1f–%.1f | %.2f |" % (name, statistics.median(values), min(values), max(values),
-                                                          statistics.median(values) / base))
+        lines.append("| %s | %.1f | %.1f–%.1f | %.2f |" % (name, median, min(values), max(values), median / base))
     return "\n".join(lines) + "\n"
 
 

@@ -75,6 +75,7 @@ SITE_TASKS = [
     _container("idle", restart_policy="always", state="stopped"),
 ]
 
+
 def _probe_tasks(out):
     hog_status = "(info.containers | selectattr('name', 'equalto', 'hog') | first).state.status"
     return [
