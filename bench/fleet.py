@@ -119,6 +119,18 @@ def podman_collection():
     return target
 
 
+def first_and_second(fleet, playbook, forks, name):
+    """(seconds, seconds): the playbook on empty stores (2 changes a host), then again (none)."""
+    seconds = []
+    for want in (len(fleet.hosts) * 2, 0):
+        run = fleet.playbook(playbook, limit="fleet", forks=forks)
+        changed = sum(r["changed"] for r in run.recap.values())
+        if run.rc != 0 or changed != want:
+            raise RuntimeError("%s: expected %d changes, got %d:\n%s" % (name, want, changed, run))
+        seconds.append(run.seconds)
+    return seconds
+
+
 def podman_version(collections):
     with open(os.path.join(collections, "ansible_collections", "containers", "podman", "MANIFEST.json")) as f:
         return json.load(f)["collection_info"]["version"]
@@ -173,13 +185,10 @@ def measure(runs, tmpfs, scratch="/var/tmp/strata-bench-fleet"):
                 for name, (playbook, empty) in tools.items():
                     for host in fleet.hosts:
                         empty(host)
-                    for times, want in ((first, HOSTS * 2), (second, 0)):
-                        run = fleet.playbook(playbook, limit="fleet", forks=HOSTS)
-                        changed = sum(r["changed"] for r in run.recap.values())
-                        if run.rc != 0 or changed != want:
-                            raise RuntimeError("%s: expected %d changes, got %d:\n%s" % (name, want, changed, run))
-                        if round_:
-                            times[name].append(run.seconds)
+                    seconds = first_and_second(fleet, playbook, HOSTS, name)
+                    if round_:
+                        first[name].append(seconds[0])
+                        second[name].append(seconds[1])
                     for host in fleet.hosts:
                         empty(host)
         finally:
