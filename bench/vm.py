@@ -45,6 +45,11 @@ SETUP = """
       vars:
         strata_apt_update_cache: false
   tasks:
+    - name: podman on runc, as strata (Debian's podman prefers crun when both are there)
+      ansible.builtin.copy:
+        content: "[engine]\nruntime = \"runc\"\n"
+        dest: /etc/containers/containers.conf
+        mode: "0644"
     - name: Pull busybox (strata)
       strata.containers.image:
         name: "{{ image }}"
@@ -81,7 +86,6 @@ PODMAN_PLAY = """
         command: [sleep, "3600"]
         network: none
         stop_timeout: 1
-        runtime: runc
         state: started
 """
 
