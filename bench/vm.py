@@ -47,7 +47,9 @@ SETUP = """
   tasks:
     - name: podman on runc, as strata (Debian's podman prefers crun when both are there)
       ansible.builtin.copy:
-        content: "[engine]\nruntime = \"runc\"\n"
+        content: |
+          [engine]
+          runtime = "runc"
         dest: /etc/containers/containers.conf
         mode: "0644"
     - name: Pull busybox (strata)
