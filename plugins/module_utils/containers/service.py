@@ -183,14 +183,15 @@ class ContainerService:
         return json.loads(self.images.store.blobs.get(image_id))
 
     # ------------------------------------------------------------------ info and exec
-    def info(self, name=None, all_containers=True):
+    def info(self, name=None, all_containers=True, resources=True):
+        """Views of container ``name`` or of all (view.py; ``resources``: read back from the cgroup)."""
         if not self.images.store.exists:
             if name:
                 raise ContainerNotFound("No such container: %s" % name, name=name)
             return []
         if name:
-            return [container_view.view(self.reader, self.reader.records.find(name))]
-        views = [container_view.view(self.reader, r) for r in self.reader.records.all()]
+            return [container_view.view(self.reader, self.reader.records.find(name), resources)]
+        views = [container_view.view(self.reader, r, resources) for r in self.reader.records.all()]
         return [v for v in views if all_containers or v["state"]["running"]]
 
     def exec(self, name, argv, **kwargs):

@@ -8,8 +8,9 @@ from ..fs.atomic import read_json
 from . import run_defaults
 
 
-def view(containers, record):
-    """Everything a user asks about one container."""
+def view(containers, record, resources=True):
+    """Everything a user asks about one container; ``resources=False`` leaves out the limits read
+    back from a running container's cgroup (``ps`` and ``inspect`` show none)."""
     state = containers.records.state(record["id"])
     status = containers.status(record)
     spec = read_json(containers.records.path(record["id"], "config.json"), {}) or {}
@@ -62,7 +63,7 @@ def view(containers, record):
         "network": _network(record, status),
         "mounts": [{"type": m["type"], "source": m["source"], "destination": m["target"], "rw": not m["read_only"]}
                    for m in options.get("mounts") or []],
-        "resources": _resources(containers, record, status),
+        "resources": _resources(containers, record, status) if resources else {},
         "log_path": containers.records.path(record["id"], "log.json")
         if options.get("log_driver", "json-file") == "json-file" else "",
         "rootfs": containers.records.path(record["id"], "rootfs"),
@@ -148,5 +149,5 @@ def _resources(containers, record, status):
 
 def summary(containers, record):
     """One ``docker ps -a`` row."""
-    full = view(containers, record)
+    full = view(containers, record, resources=False)
     return {key: full[key] for key in ("id", "name", "image", "image_id", "created", "state", "network")}
