@@ -89,3 +89,18 @@ def test_listing_imports_none_of_the_engine(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "root")], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "['created', 'exited', 'exited'] []"
+
+
+def test_resources_are_read_only_when_asked(tmp_path):
+    """``ps`` and ``inspect`` show no cgroup figures, so they read none (view's resources=False)."""
+    record = _record("a")
+    dummy, reader = _store(tmp_path, (record, {"status": "running", "monitor_pid": os.getpid(), "pid": os.getpid()}))
+    reader._runtime = FakeRuntime("running")  # pylint: disable=protected-access
+    asked = []
+
+    def cgroup(record):
+        asked.append(record["name"])
+        raise OSError("no cgroup here")
+    reader.cgroup = cgroup
+    assert view.view(reader, record, resources=False)["resources"] == {} and asked == []
+    assert view.view(reader, record)["resources"] == {} and asked == ["a"]  # the failure is a fact not shown
