@@ -59,9 +59,12 @@ as in an installed collection.
 What bounds it: the interpreter's start (≈20 ms idle) and the imports of the one command run
 (the CLI registers and imports only that command's module; the engine imports the registry
 client, multiprocessing and the extraction code only for a pull); then the store's JSON
-records, read one file per image or container. `ps` and `inspect` also import the container
-engine (network plan, runtime options); `run` adds the monitor (a second interpreter) and `runc
-run`, as the start benchmark above shows."""),
+records, read one file per image or container. `ps` and `inspect` read containers through
+`containers/reader.py` (a container's record, state and OCI config; three small files) and
+import none of the container engine (network plan, runtime options, bundle, monitor). These 20
+containers are created, not running: a running one adds a `runc state` process for its status
+and, on a network, the networks' code for its addresses. `run` adds the monitor (a second
+interpreter) and `runc run`, as the start benchmark above shows."""),
     "build": (build, 5, "Build", """\
 A 9-step Dockerfile (`ENV`, `WORKDIR`, `COPY` of 200 small files, two `RUN`s, `LABEL`, `EXPOSE`,
 `CMD`) on the rig's busybox image, built by the engine and by `podman build --layers --runtime

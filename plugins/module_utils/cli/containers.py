@@ -112,7 +112,7 @@ def ps_row(view, no_trunc, now):
 
 
 def ps(ctx, args):
-    views = ctx.service(read_only=True).info(all_containers=args.all)
+    views = ctx.service(read_only=True).info(all_containers=args.all, resources=False)  # not shown: not read
     now = time.time()
     views.sort(key=lambda v: (fmt.timestamp(v["created"]) or 0, v["state"].get("started_at") or ""), reverse=True)
     rows = [ps_row(v, args.no_trunc, now) for v in views]

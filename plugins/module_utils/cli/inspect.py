@@ -99,7 +99,7 @@ def find(service, name, kind=None):
     """The object ``name`` names, container first as Docker looks, in Docker's shape."""
     if kind in (None, "container"):
         try:
-            return container_json(service.info(name)[0])
+            return container_json(service.info(name, resources=False)[0])  # docker inspect shows no usage
         except ContainerNotFound:
             if kind:
                 raise

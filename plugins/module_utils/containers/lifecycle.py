@@ -16,6 +16,7 @@ import time
 
 from . import exec_run, healthcheck, logconfig, network_plan, volume_plan
 from . import logs as container_logs
+from .reader import ContainerReader, alive as _alive
 from .. import _linux
 from .._errors import ContainerError, ContainerNotFound, InvalidSpec, InvalidState
 from ..fs import inroot
@@ -23,12 +24,12 @@ from ..fs.atomic import atomic_write, atomic_write_json, read_json
 from ..fs.tree import remove_tree
 from ..oci import timestamps
 from ..runtime import overlay
-from ..runtime import bundle, cgroup_manager, cgroups, hardening
+from ..runtime import bundle, cgroup_manager, hardening
 from ..runtime import health as _health
 from ..runtime import logdrivers as _logdrivers
 from ..runtime import monitor as _monitor
 from ..runtime.oci import Runtime
-from ..store.containers import ContainerStore, check_name
+from ..store.containers import check_name
 from ..volumes.service import VolumeService
 
 # How long a start waits for the monitor's answer. Generous: a host booting several containers
@@ -36,23 +37,14 @@ from ..volumes.service import VolumeService
 START_TIMEOUT = 180
 
 
-class Containers:
+class Containers(ContainerReader):
+    """Reading (records, status, cgroup: reader.py) and changing containers."""
+
     def __init__(self, store, runtime_name=None, cgroup_parent="/strata", cgroup_manager_name=None):
-        self.store = store
-        self.cgroup_parent = cgroup_parent
-        self.records = ContainerStore(os.path.join(store.root, "containers"))
-        self.runtime_name = runtime_name
+        super().__init__(store, runtime_name, cgroup_parent)
         self.cgroup_manager_name = cgroup_manager_name
-        self._runtime = None
         self.volumes = VolumeService(store)
         self._runtimes = {}
-
-    @property
-    def runtime(self):
-        if self._runtime is None:
-            from ..runtime.oci import choose
-            self._runtime = Runtime(self.store.root, choose(self.runtime_name))
-        return self._runtime
 
     @property
     def cgroup_manager(self):
@@ -65,15 +57,6 @@ class Containers:
         if manager not in self._runtimes:
             self._runtimes[manager] = Runtime(self.store.root, self.runtime.binary, cgroup_manager.runtime_flags(manager))
         return self._runtimes[manager]
-
-    def cgroup(self, record):
-        """The container's cgroup (it exists while the container runs). On cgroup v2 the one its
-        first process is in: crun's systemd driver puts it in a ``container`` child of the scope."""
-        path = cgroup_manager.cgroup_dir(cgroup_manager.of_record(record), self.cgroup_parent, record["id"])
-        pid = self.records.state(record["id"]).get("pid")
-        if pid and cgroups.detect() == "v2":
-            path = cgroups.path_of(pid, under=path) or path
-        return cgroups.Cgroup(path, name=record["name"])
 
     # ------------------------------------------------------------------ create
     def create(self, name, image_id, options, image_name=None):
@@ -164,20 +147,6 @@ class Containers:
         network_plan.release(record)
         remove_tree(self.records.path(record["id"]))
         self.volumes.discard([v["name"] for v in record.get("anonymous_volumes") or []])
-
-    # ------------------------------------------------------------------ state
-    def status(self, record):
-        """created, running, paused, restarting or exited; the runtime's word wins while it knows
-        the container."""
-        state = self.records.state(record["id"])
-        if state.get("status") == "exited" and _alive(state.get("monitor_pid")):
-            return "restarting"  # between two runs of its restart policy
-        live = self.runtime.state(record["id"]) if state.get("status") == "running" else None
-        if live and live.get("status") == "paused":
-            return "paused"
-        if state.get("status") == "running" and not live:
-            return "exited" if not _alive(state.get("monitor_pid")) else "running"
-        return state.get("status", "created")
 
     # ------------------------------------------------------------------ start/stop
     def start(self, record):
@@ -371,22 +340,6 @@ class Containers:
 def _runtime_failed(stderr):
     """runc's own failure (no such file, bad user...) rather than the command's exit status."""
     return any(word in stderr for word in ('level=error', 'exec failed', 'OCI runtime exec failed'))
-
-
-def _alive(pid):
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is not alive: it is only waiting to be reaped
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def _stop_timeout(options):

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import os
 
+from . import run_defaults
 from .._errors import InvalidSpec
 from ..runtime import capabilities, devices, limits, security, spec_options
 
 ENV_FILE_MAX = 1024 * 1024
 # Changed in place (runc update), as docker update does; the others recreate.
 UPDATABLE = ("memory_reservation", "memory_swap", "cpu_shares", "cpuset_cpus")
-DEFAULTS = {"cap_add": [], "cap_drop": [], "security_opts": [], "devices": [], "device_cgroup_rules": [],
-            "ulimits": [], "sysctls": {}, "tmpfs": [], "shm_size": 64 * 1024 * 1024, "init": False,
-            "group_add": [], "memory_reservation": None, "memory_swap": None, "cpu_shares": None,
-            "cpuset_cpus": None, "oom_score_adj": 0, "auto_remove": False}
+DEFAULTS = run_defaults.DEFAULTS  # options.py merges them with the other options' defaults
 
 
 def _list(what, parse, key=None):
@@ -141,8 +139,3 @@ def finish(options, params):
     if options.get("memory_swap") not in (None, -1):
         limits.resources(options)  # memory_swap without memory, or below it, is refused now
     return options
-
-
-def view(options):
-    """These options as container_info shows them (in host_config), Docker's defaults for unset ones."""
-    return {key: options.get(key, default) for key, default in DEFAULTS.items()}

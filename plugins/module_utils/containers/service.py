@@ -9,11 +9,12 @@ change in place differs; update limits in place; then start, stop or pause as as
 
 from __future__ import annotations
 
+import functools
 import json
 
-from . import comparisons as container_comparisons, foreground, healthcheck, options as container_options, view as container_view
+from . import view as container_view
 from .._errors import ContainerNotFound, EngineError, ImageNotFound, InvalidSpec
-from .lifecycle import Containers
+from .reader import ContainerReader
 
 STATES = ("created", "present", "started", "healthy", "stopped", "paused", "absent")
 
@@ -21,8 +22,18 @@ STATES = ("created", "present", "started", "healthy", "stopped", "paused", "abse
 class ContainerService:
     def __init__(self, images, *, runtime=None, cgroup_parent="/strata", cgroup_manager=None):
         self.images = images
-        self.containers = Containers(images.store, runtime, cgroup_parent=cgroup_parent,
-                                     cgroup_manager_name=cgroup_manager)
+        self.runtime = runtime
+        self.cgroup_parent = cgroup_parent
+        self.cgroup_manager = cgroup_manager
+        # enough for info (ps, inspect): records and statuses, without the engine's imports
+        self.reader = ContainerReader(images.store, runtime, cgroup_parent=cgroup_parent)
+
+    @functools.cached_property
+    def containers(self):
+        """The container engine (lifecycle.py: network plan, bundle, monitor...), made on first use."""
+        from .lifecycle import Containers  # pylint: disable=import-outside-toplevel
+        return Containers(self.images.store, self.runtime, cgroup_parent=self.cgroup_parent,
+                          cgroup_manager_name=self.cgroup_manager)
 
     def find(self, name):
         if not self.images.store.exists:
@@ -45,6 +56,8 @@ class ContainerService:
     # ------------------------------------------------------------------ planning
     def ensure(self, name, state="started", image=None, pull="missing", params=None, restart=False,
                recreate=False, force_kill=False, platform=None, comparisons=None, detach=True, healthy_wait_timeout=300):
+        # imported here: only a change needs the options' checks and comparisons (not info)
+        from . import comparisons as container_comparisons, foreground, options as container_options  # pylint: disable=import-outside-toplevel
         if state not in STATES:
             raise InvalidSpec("state must be one of %s, not %r" % (", ".join(STATES), state))
         state = "created" if state == "present" else state  # community.docker's name for it
@@ -81,6 +94,7 @@ class ContainerService:
         return result
 
     def _wait_healthy(self, name, result, timeout):
+        from . import healthcheck  # pylint: disable=import-outside-toplevel
         record = self.containers.records.find(name)
         try:
             healthcheck.wait_healthy(self.containers, record, timeout)
@@ -169,14 +183,15 @@ class ContainerService:
         return json.loads(self.images.store.blobs.get(image_id))
 
     # ------------------------------------------------------------------ info and exec
-    def info(self, name=None, all_containers=True):
+    def info(self, name=None, all_containers=True, resources=True):
+        """Views of container ``name`` or of all (view.py; ``resources``: read back from the cgroup)."""
         if not self.images.store.exists:
             if name:
                 raise ContainerNotFound("No such container: %s" % name, name=name)
             return []
         if name:
-            return [container_view.view(self.containers, self.containers.records.find(name))]
-        views = [container_view.view(self.containers, r) for r in self.containers.records.all()]
+            return [container_view.view(self.reader, self.reader.records.find(name), resources)]
+        views = [container_view.view(self.reader, r, resources) for r in self.reader.records.all()]
         return [v for v in views if all_containers or v["state"]["running"]]
 
     def exec(self, name, argv, **kwargs):

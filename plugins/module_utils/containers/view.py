@@ -5,12 +5,12 @@
 from __future__ import annotations
 
 from ..fs.atomic import read_json
-from . import network_plan, run_options
-from ..runtime import health as _health
+from . import run_defaults
 
 
-def view(containers, record):
-    """Everything a user asks about one container."""
+def view(containers, record, resources=True):
+    """Everything a user asks about one container; ``resources=False`` leaves out the limits read
+    back from a running container's cgroup (``ps`` and ``inspect`` show none)."""
     state = containers.records.state(record["id"])
     status = containers.status(record)
     spec = read_json(containers.records.path(record["id"], "config.json"), {}) or {}
@@ -58,12 +58,12 @@ def view(containers, record):
             "read_only": options.get("read_only", False),
             "privileged": options.get("privileged", False),
             "log_config": {"type": options.get("log_driver", "json-file"), "config": options.get("log_options", {})},
-            **run_options.view(options),
+            **run_defaults.view(options),
         },
         "network": _network(record, status),
         "mounts": [{"type": m["type"], "source": m["source"], "destination": m["target"], "rw": not m["read_only"]}
                    for m in options.get("mounts") or []],
-        "resources": _resources(containers, record, status),
+        "resources": _resources(containers, record, status) if resources else {},
         "log_path": containers.records.path(record["id"], "log.json")
         if options.get("log_driver", "json-file") == "json-file" else "",
         "rootfs": containers.records.path(record["id"], "rootfs"),
@@ -79,6 +79,8 @@ def _add_health(shown, containers, record):
         return
     shown["config"]["healthcheck"] = {k: check[k] for k in ("test", "interval", "timeout", "start_period",
                                                             "start_interval", "retries")}
+    # imported here: the monitor's health.py loads threading and subprocess, for containers with a check only
+    from ..runtime import health as _health  # pylint: disable=import-outside-toplevel
     health = read_json(containers.records.path(record["id"], _health.HEALTH), None)
     if isinstance(health, dict):
         shown["state"]["health"] = {"status": health.get("status"), "failing_streak": health.get("failing_streak", 0),
@@ -92,14 +94,8 @@ def _network(record, status):
     for entry in record.get("ports") or []:
         ports.setdefault("%d/%s" % (entry["container_port"], entry["proto"]), []).append(
             {"host_ip": entry["host_ip"] or "0.0.0.0", "host_port": str(entry["host_port"])})
-    live = {}
-    if status in ("running", "paused"):
-        try:
-            live = network_plan.live(record)
-        except Exception:  # pylint: disable=broad-except  # a fact for display only
-            live = {}
-    names = [n["name"] for n in network.get("networks") or (
-        network_plan.default_networks() if network.get("mode", "bridge") == "bridge" else [])]
+    live = _live(record) if status in ("running", "paused") else {}
+    names = [n["name"] for n in network.get("networks") or _default_networks(network)]
     first = live.get(names[0]) if names else None
     first = first or {}
     return {"mode": network.get("mode", "bridge"), "ip_address": first.get("ip_address", ""),
@@ -109,6 +105,24 @@ def _network(record, status):
                                                   "prefix_len": 0, "mac_address": "", "aliases": []}
                          for name in names},
             "ports": ports}
+
+
+# network_plan is imported by the two below only: it loads the networks' code, which a container
+# that does not run (most of a ``ps -a``) does not need.
+def _live(record):
+    from . import network_plan  # pylint: disable=import-outside-toplevel
+    try:
+        return network_plan.live(record)
+    except Exception:  # pylint: disable=broad-except  # a fact for display only
+        return {}
+
+
+def _default_networks(network):
+    """A bridge record without its networks (one made before they were recorded) is on the default one."""
+    if network.get("mode", "bridge") != "bridge":
+        return []
+    from . import network_plan  # pylint: disable=import-outside-toplevel
+    return network_plan.default_networks()
 
 
 def _mode(record):
@@ -135,5 +149,5 @@ def _resources(containers, record, status):
 
 def summary(containers, record):
     """One ``docker ps -a`` row."""
-    full = view(containers, record)
+    full = view(containers, record, resources=False)
     return {key: full[key] for key in ("id", "name", "image", "image_id", "created", "state", "network")}

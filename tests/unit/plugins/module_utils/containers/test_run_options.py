@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.strata.containers.plugins.module_utils._errors import InvalidSpec
-from ansible_collections.strata.containers.plugins.module_utils.containers import comparisons, options, run_options
+from ansible_collections.strata.containers.plugins.module_utils.containers import comparisons, options, run_defaults, run_options
 
 
 def test_canonical_forms_compare_equal():
@@ -66,5 +66,5 @@ def test_comparisons():
 
 
 def test_view_shows_defaults_for_unset_options():
-    shown = run_options.view({"cap_add": ["CAP_NET_ADMIN"]})
+    shown = run_defaults.view({"cap_add": ["CAP_NET_ADMIN"]})
     assert shown["cap_add"] == ["CAP_NET_ADMIN"] and shown["shm_size"] == 64 << 20 and shown["init"] is False

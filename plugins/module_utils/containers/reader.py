@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What reading containers needs: their records, their status and their cgroup.
+
+Light to import (no network plan, bundle, monitor or volumes): ``strata ps`` and ``inspect``
+read through it alone, so listing costs the store's JSON records rather than the container
+engine's imports. ``lifecycle.Containers`` builds on it to change containers."""
+
+from __future__ import annotations
+
+import os
+
+from ..store.containers import ContainerStore
+
+
+class ContainerReader:
+    def __init__(self, store, runtime_name=None, cgroup_parent="/strata"):
+        self.store = store
+        self.cgroup_parent = cgroup_parent
+        self.records = ContainerStore(os.path.join(store.root, "containers"))
+        self.runtime_name = runtime_name
+        self._runtime = None
+
+    @property
+    def runtime(self):
+        if self._runtime is None:
+            # imported here: the runtime is asked only about a container recorded as running
+            from ..runtime.oci import Runtime, choose  # pylint: disable=import-outside-toplevel
+            self._runtime = Runtime(self.store.root, choose(self.runtime_name))
+        return self._runtime
+
+    def status(self, record):
+        """created, running, paused, restarting or exited; the runtime's word wins while it knows
+        the container."""
+        state = self.records.state(record["id"])
+        if state.get("status") == "exited" and alive(state.get("monitor_pid")):
+            return "restarting"  # between two runs of its restart policy
+        live = self.runtime.state(record["id"]) if state.get("status") == "running" else None
+        if live and live.get("status") == "paused":
+            return "paused"
+        if state.get("status") == "running" and not live:
+            return "exited" if not alive(state.get("monitor_pid")) else "running"
+        return state.get("status", "created")
+
+    def cgroup(self, record):
+        """The container's cgroup (it exists while the container runs). On cgroup v2 the one its
+        first process is in: crun's systemd driver puts it in a ``container`` child of the scope."""
+        # imported here: only a running container has a cgroup to read (cgroups.py loads ctypes)
+        from ..runtime import cgroup_manager, cgroups  # pylint: disable=import-outside-toplevel
+        path = cgroup_manager.cgroup_dir(cgroup_manager.of_record(record), self.cgroup_parent, record["id"])
+        pid = self.records.state(record["id"]).get("pid")
+        if pid and cgroups.detect() == "v2":
+            path = cgroups.path_of(pid, under=path) or path
+        return cgroups.Cgroup(path, name=record["name"])
+
+
+def alive(pid):
+    """Whether process ``pid`` runs (a zombie does not)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is not alive: it is only waiting to be reaped
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
