@@ -38,7 +38,8 @@ class ContainerReader:
         live = self.runtime.state(record["id"]) if state.get("status") == "running" else None
         if live and live.get("status") == "paused":
             return "paused"
-        if state.get("status") == "running" and not live:
+        if state.get("status") == "running" and (not live or live.get("status") == "stopped"):
+            # gone, or stopped with nobody left to record it (its monitor killed with it): exited
             return "exited" if not alive(state.get("monitor_pid")) else "running"
         return state.get("status", "created")
 

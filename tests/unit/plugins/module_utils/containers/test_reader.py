@@ -56,6 +56,9 @@ def _store(tmp_path, *records_and_states):
     ({"status": "running", "monitor_pid": "self"}, "paused", "paused"),
     ({"status": "running", "monitor_pid": "self"}, None, "running"),  # between two runs of the runtime
     ({"status": "running", "monitor_pid": DEAD}, None, "exited"),  # its monitor died with it
+    # killed with its monitor: the runtime still holds it, stopped, until the next start deletes it
+    ({"status": "running", "monitor_pid": DEAD}, "stopped", "exited"),
+    ({"status": "running", "monitor_pid": "self"}, "stopped", "running"),  # its monitor records the exit now
 ])
 def test_status_rules(tmp_path, state, runtime, status):
     if state and state.get("monitor_pid") == "self":
