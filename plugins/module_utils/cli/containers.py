@@ -10,6 +10,7 @@ import time
 
 from . import format as fmt
 from .._errors import ContainerError, ContainerNotFound, EngineError, InvalidState
+from ..containers import run_defaults
 from .common import CliError, key_values
 
 LIVE = ("running", "paused", "restarting")
@@ -136,10 +137,8 @@ def each(ctx, names, action):
 
 
 def _stop(containers, record, args):
-    timeout = args.time
-    if timeout is None:
-        timeout = (record.get("options") or {}).get("stop_timeout")
-    containers.stop(record, timeout=10 if timeout is None else timeout, stop_signal=args.signal)
+    timeout = args.time if args.time is not None else run_defaults.stop_timeout(record.get("options"))
+    containers.stop(record, timeout=timeout, stop_signal=args.signal)
     return None
 
 

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from . import exec_run, healthcheck, logconfig, network_plan, volume_plan
+from . import exec_run, healthcheck, logconfig, network_plan, run_defaults, volume_plan
 from . import logs as container_logs
 from .reader import ContainerReader, alive as _alive
 from .. import _linux
@@ -101,7 +101,7 @@ class Containers(ContainerReader):
             mounts += [volume_plan.mount_spec(self.volumes, v["name"], v["target"], False, rootfs, True)
                        for v in record["anonymous_volumes"]]
             mounts += [self._mount_spec(m) for m in network_plan.etc_mounts(record, directory, self.records)]
-            annotations = dict(cgroup_manager.scope_properties(manager, _stop_timeout(options)),
+            annotations = dict(cgroup_manager.scope_properties(manager, run_defaults.stop_timeout(options)),
                                **options.get("annotations") or {})
             spec_options = dict(options, cgroups_path=cgroup_manager.cgroups_path(manager, self.cgroup_parent, container_id),
                                 hostname=hostname, network_namespace=netns, mounts=mounts, annotations=annotations)
@@ -340,12 +340,6 @@ class Containers(ContainerReader):
 def _runtime_failed(stderr):
     """runc's own failure (no such file, bad user...) rather than the command's exit status."""
     return any(word in stderr for word in ('level=error', 'exec failed', 'OCI runtime exec failed'))
-
-
-def _stop_timeout(options):
-    """docker stop's wait before SIGKILL: the container's own, else 10 s."""
-    value = options.get("stop_timeout")
-    return 10 if value is None else value
 
 
 def _tail(path, size=2000):

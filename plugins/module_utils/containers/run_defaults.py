@@ -12,6 +12,15 @@ DEFAULTS = {"cap_add": [], "cap_drop": [], "security_opts": [], "devices": [], "
             "cpuset_cpus": None, "oom_score_adj": 0, "auto_remove": False}
 
 
+STOP_TIMEOUT = 10  # docker stop's wait before SIGKILL
+
+
+def stop_timeout(options):
+    """The container's own stop timeout, else Docker's 10 s."""
+    value = (options or {}).get("stop_timeout")
+    return STOP_TIMEOUT if value is None else value
+
+
 def view(options):
     """These options as container_info shows them (in host_config), Docker's defaults for unset ones."""
     return {key: options.get(key, default) for key, default in DEFAULTS.items()}

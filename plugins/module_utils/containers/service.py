@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 
-from . import view as container_view
+from . import run_defaults, view as container_view
 from .._errors import ContainerNotFound, EngineError, ImageNotFound, InvalidSpec
 from .reader import ContainerReader
 
@@ -223,10 +223,10 @@ class ContainerService:
 
 
 def _stop_timeout(record, options):
+    """The task's stop_timeout, else the container's own, else Docker's."""
     if options and options.get("stop_timeout") is not None:
         return options["stop_timeout"]
-    value = ((record or {}).get("options") or {}).get("stop_timeout")
-    return 10 if value is None else value
+    return run_defaults.stop_timeout((record or {}).get("options"))
 
 
 def _diff(before, changes, steps):
