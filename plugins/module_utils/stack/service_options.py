@@ -74,18 +74,22 @@ def _external_name(spec, name):
 
 
 def check_keys(name, spec):
-    """Refuse, by name, the keys the engine cannot honour (``x-`` extension fields are for other
-    tools: the specification has Compose ignore them)."""
-    where = "services.%s" % name
-    unsupported = sorted(k for k in set(spec) - set(RENAMED) - HANDLED if not str(k).startswith("x-"))
+    """Refuse, by name, the service keys the engine cannot honour."""
+    _refuse_unknown("services.%s" % name, spec, set(RENAMED) | HANDLED)
+
+
+def _refuse_unknown(at, spec, known):
+    """Refuse the keys of ``spec`` at ``at`` not in ``known``, by name; ``x-`` extension fields
+    are for other tools (the specification has Compose ignore them)."""
+    unsupported = sorted(k for k in set(spec) - known if not str(k).startswith("x-"))
     if unsupported:
-        raise InvalidSpec("%s: %s not supported by strata.containers" % (where, ", ".join(unsupported)),
-                          path="%s.%s" % (where, unsupported[0]))
+        raise InvalidSpec("%s: %s not supported by strata.containers" % (at, ", ".join(unsupported)),
+                          path="%s.%s" % (at, unsupported[0]))
 
 
 def container_options(name, spec, ctx):
+    """The container module's options for the service (its keys checked first: check_keys)."""
     where = "services.%s" % name
-    check_keys(name, spec)
     options = {RENAMED[k]: v for k, v in spec.items() if k in RENAMED}
     options["env"] = _environment(spec, ctx, where)
     options["published_ports"] = [_port(p) for p in spec.get("ports") or ()]
@@ -237,11 +241,7 @@ def _check_network_keys(service, name, item):
     """A service's network entry: aliases and addresses are honoured; ``priority`` only orders
     the connections (the specification: it picks neither the gateway nor the interface names),
     which changes nothing here; anything else (link_local_ips, mac_address, driver_opts) is refused."""
-    unsupported = sorted(k for k in set(item) - NETWORK_KEYS if not str(k).startswith("x-"))
-    if unsupported:
-        at = "services.%s.networks.%s" % (service, name)
-        raise InvalidSpec("%s: %s not supported by strata.containers" % (at, ", ".join(unsupported)),
-                          path="%s.%s" % (at, unsupported[0]))
+    _refuse_unknown("services.%s.networks.%s" % (service, name), item, NETWORK_KEYS)
 
 
 def _deploy_resources(deploy):
