@@ -41,6 +41,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from unittest import mock
 
 from ansible_runner import _env
 from rig.host import unmount_under
@@ -173,19 +174,10 @@ def wait_for_port(addr, port, timeout=20, proc=None):
     return False
 
 
-@contextlib.contextmanager
 def network_state(directory):
     """The engine in this process uses the network state in ``directory`` (a fleet host's)."""
-    saved = {key: os.environ.get(key) for key in ("STRATA_NETWORKS_CONFIG", "STRATA_NETWORKS_RUN")}
-    os.environ.update(STRATA_NETWORKS_CONFIG=os.path.join(directory, "etc"), STRATA_NETWORKS_RUN=os.path.join(directory, "run"))
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    return mock.patch.dict(os.environ, {"STRATA_NETWORKS_CONFIG": os.path.join(directory, "etc"),
+                                        "STRATA_NETWORKS_RUN": os.path.join(directory, "run")})
 
 
 def remove_all_containers(root, networks=None):
