@@ -207,7 +207,7 @@ class Guest:
         assert group.startswith("/strata.slice/strata-monitor-"), group
         args = self.vm.ssh("for p in $(cat /sys/fs/cgroup%s/cgroup.procs); do tr '\\0' ' ' < /proc/$p/cmdline; echo; done"
                            % group).stdout
-        assert "monitor.py" in args and container["id"] in args, args
+        assert "/bin/monitor " in args and container["id"] in args, args
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import time
 from . import format as fmt
 from .._errors import ContainerError, ContainerNotFound, EngineError, InvalidState
 from ..containers import run_defaults
+from ..containers.reader import wait_for_exit
 from .common import CliError, key_values
 
 LIVE = ("running", "paused", "restarting")
@@ -215,7 +216,7 @@ def follow_logs(ctx, containers, record, follow=False, timestamps=False, tail=No
         ctx.stderr.flush()
         if done:
             return
-        time.sleep(0.05)
+        wait_for_exit(containers.records.state(record["id"]).get("monitor_pid"), 0.05)
 
 
 def _unseen(entries, cursor):

@@ -16,7 +16,7 @@ import time
 
 from . import exec_run, healthcheck, logconfig, network_plan, run_defaults, volume_plan
 from . import logs as container_logs
-from .reader import ContainerReader, alive as _alive
+from .reader import PAUSED, ContainerReader, alive as _alive
 from .. import _linux
 from .._errors import ContainerError, ContainerNotFound, InvalidSpec, InvalidState
 from ..fs import inroot
@@ -35,6 +35,10 @@ from ..volumes.service import VolumeService
 # How long a start waits for the monitor's answer. Generous: a host booting several containers
 # at once on a slow CPU took over 30 s for one (the runtime itself decides; this only bounds a hang).
 START_TIMEOUT = 180
+# The monitor's entry point: a script is compiled at every start, an imported module only when
+# it changed (its bytecode is cached beside it), so the script only imports monitor.py.
+MONITOR_LAUNCHER = (b"import os, sys\nsys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"
+                    b"import monitor\nmonitor.main(sys.argv)\n")
 
 
 class Containers(ContainerReader):
@@ -159,9 +163,9 @@ class Containers(ContainerReader):
         volume_plan.ensure_available(self.volumes, record)
         directory = self.records.path(record["id"])
         network_plan.attach(self.store.root, record, directory)
-        stop_file = os.path.join(directory, _monitor.STOP_REQUEST)
-        if os.path.exists(stop_file):
-            os.unlink(stop_file)
+        for stale in (_monitor.STOP_REQUEST, PAUSED):
+            if os.path.exists(os.path.join(directory, stale)):
+                os.unlink(os.path.join(directory, stale))
         read_fd, write_fd = os.pipe()
         with _monitor.open_capped(os.path.join(directory, "monitor.err")) as err:
             # -S -I: the monitor is stdlib-only; no site-packages scan, no environment, faster start
@@ -183,11 +187,13 @@ class Containers(ContainerReader):
     def _monitor_path(self):
         self._install("health.py", _health)  # the monitor loads it from beside itself
         self._install("logdrivers.py", _logdrivers)  # the monitor imports it from its own folder
-        return self._install("monitor.py", _monitor)
+        self._install("monitor.py", _monitor)
+        return self._install("monitor", MONITOR_LAUNCHER)
 
     def _install(self, filename, module):
         """A stdlib-only module's own copy in the store, so it outlives the module's temp files."""
-        source = module.__loader__.get_source(module.__name__).encode()
+        # get_data, not get_source: the bytes as they are (get_source decodes them through tokenize)
+        source = module if isinstance(module, bytes) else module.__loader__.get_data(module.__file__)
         path = os.path.join(self.store.root, "bin", filename)
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         try:
@@ -210,7 +216,7 @@ class Containers(ContainerReader):
             network_plan.detach(record)
             return True
         if self.status(record) == "paused":
-            self.runtime_for(record).resume(record["id"])
+            self.resume(record)
         try:
             self.runtime_for(record).kill(record["id"], stop_signal or record.get("stop_signal") or "SIGTERM")
         except ContainerNotFound:
@@ -252,10 +258,27 @@ class Containers(ContainerReader):
     def pause(self, record):
         if self.status(record) != "running":
             raise InvalidState("container %s is not running" % record["name"], name=record["name"])
-        self.runtime_for(record).pause(record["id"])
+        marker = self.records.path(record["id"], PAUSED)
+        atomic_write(marker, b"")  # first: a pause cut short by a kill is then undone by a resume
+        try:
+            self.runtime_for(record).pause(record["id"])
+        except BaseException:
+            os.unlink(marker)
+            raise
 
     def resume(self, record):
-        self.runtime_for(record).resume(record["id"])
+        """Thaw it; one the runtime does not hold paused (a pause or resume cut short) is left as
+        it is, and its status is running again."""
+        try:
+            self.runtime_for(record).resume(record["id"])
+        except ContainerError:
+            live = self.runtime_for(record).state(record["id"])
+            if live and live.get("status") == "paused":
+                raise
+        try:
+            os.unlink(self.records.path(record["id"], PAUSED))
+        except FileNotFoundError:
+            pass
 
     def remove(self, record, force=False):
         if self.status(record) in ("running", "paused"):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 
 from .._errors import ContainerError, InvalidSpec
-from ..networks import ports
 from ..networks import endpoints, etcfiles, netavark
 from ..fs.atomic import atomic_write
 
@@ -60,6 +59,7 @@ def publish_plan(requested):
     """Host ports for the requested mappings; 0 (a random port) becomes a free one now."""
     published = []
     for entry in requested:
+        from ..networks import ports  # pylint: disable=import-outside-toplevel  # (socket, ipaddress, typing): only to publish
         entry = dict(entry)
         if entry["proto"] == "sctp":
             raise InvalidSpec("publishing sctp ports is not supported")
@@ -72,6 +72,7 @@ def publish_plan(requested):
 def check_ports_free(published):
     """Before a start: no host process listens on a published port (DNAT would hide it)."""
     for entry in published:
+        from ..networks import ports  # pylint: disable=import-outside-toplevel  # only to publish
         ports.check_free(entry["host_ip"], entry["host_port"], entry["proto"])
 
 

@@ -9,8 +9,14 @@ engine's imports. ``lifecycle.Containers`` builds on it to change containers."""
 from __future__ import annotations
 
 import os
+import select
+import time
 
 from ..store.containers import ContainerStore
+
+# A file in the container's directory while the engine has it paused (lifecycle.py): with its
+# monitor alive, the record and this file tell its status without asking the runtime.
+PAUSED = "paused"
 
 
 class ContainerReader:
@@ -30,17 +36,21 @@ class ContainerReader:
         return self._runtime
 
     def status(self, record):
-        """created, running, paused, restarting or exited; the runtime's word wins while it knows
-        the container."""
+        """created, running, paused, restarting or exited. While its monitor lives, the monitor's
+        record says (it records the end of every run); without it, the runtime's word wins while
+        it knows the container."""
         state = self.records.state(record["id"])
-        if state.get("status") == "exited" and alive(state.get("monitor_pid")):
+        monitor_alive = alive(state.get("monitor_pid"))
+        if state.get("status") == "exited" and monitor_alive:
             return "restarting"  # between two runs of its restart policy
+        if state.get("status") == "running" and monitor_alive:
+            return "paused" if os.path.exists(self.records.path(record["id"], PAUSED)) else "running"
         live = self.runtime.state(record["id"]) if state.get("status") == "running" else None
         if live and live.get("status") == "paused":
             return "paused"
         if state.get("status") == "running" and (not live or live.get("status") == "stopped"):
             # gone, or stopped with nobody left to record it (its monitor killed with it): exited
-            return "exited" if not alive(state.get("monitor_pid")) else "running"
+            return "exited"
         return state.get("status", "created")
 
     def cgroup(self, record):
@@ -53,6 +63,20 @@ class ContainerReader:
         if pid and cgroups.detect() == "v2":
             path = cgroups.path_of(pid, under=path) or path
         return cgroups.Cgroup(path, name=record["name"])
+
+
+def wait_for_exit(pid, timeout):
+    """Sleep up to ``timeout`` seconds, waking as soon as process ``pid`` exits (its pidfd
+    becomes readable then): a follower sees a container's monitor end at once, not a poll later."""
+    try:
+        handle = os.pidfd_open(pid)
+    except (AttributeError, OSError, TypeError):  # before Python 3.9 / Linux 5.3, or no such process
+        time.sleep(timeout)
+        return
+    try:
+        select.select([handle], [], [], timeout)
+    finally:
+        os.close(handle)
 
 
 def alive(pid):

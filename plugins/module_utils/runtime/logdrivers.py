@@ -18,11 +18,8 @@ container's record as ``log_config``; this file only reads them.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
-import shutil
-import socket
 import struct
 import sys
 import time
@@ -106,6 +103,7 @@ class Journal:
     def __init__(self, fields, path=None):
         self.fields = fields  # the container's: CONTAINER_NAME, CONTAINER_ID...
         self.path = path or journal_socket()
+        import socket  # pylint: disable=import-outside-toplevel  # here: the monitor's start imports no more than it uses
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.failed = False
 
@@ -181,6 +179,8 @@ def _remove(path):
 
 def _gzip(source, target):
     """``source`` gzipped into ``target`` (written aside, then renamed), then removed."""
+    import gzip  # pylint: disable=import-outside-toplevel  # only a rotation with compress needs them
+    import shutil  # pylint: disable=import-outside-toplevel
     tmp = target + ".tmp"
     with open(source, "rb") as raw, gzip.open(tmp, "wb") as packed:
         shutil.copyfileobj(raw, packed)

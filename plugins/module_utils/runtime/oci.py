@@ -88,10 +88,48 @@ def version_warning(name, version):
             % (name, ".".join(map(str, version)), ".".join(map(str, fixed)), what))
 
 
-def check_version(binary):
+def _stat_key(binary):
+    """What changes when the binary is replaced or upgraded (None when it is not there)."""
+    try:
+        info = os.stat(binary)
+    except OSError:
+        return None
+    return "%s %d %d %d %d" % (os.path.realpath(binary), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def known_version(binary, cache_path=None):
+    """``version_of(binary)``, remembered in ``cache_path`` (a JSON file of the store's) for as
+    long as the binary is the same file: one process less at each start of a container."""
+    key = _stat_key(binary)
+    if not cache_path or not key or not os.path.isdir(os.path.dirname(cache_path)):
+        return version_of(binary)
+    try:
+        with open(cache_path) as f:
+            cached = json.load(f)
+    except (OSError, ValueError):
+        cached = {}
+    if not isinstance(cached, dict):
+        cached = {}
+    if key in cached:
+        found = cached[key]
+        return (found[0], tuple(found[1])) if found else None
+    found = version_of(binary)
+    cached = {k: v for k, v in cached.items() if not k.startswith(key.split(" ")[0] + " ")}  # the old release's
+    cached[key] = found
+    tmp = "%s.%d" % (cache_path, os.getpid())
+    try:
+        with open(tmp, "w") as f:
+            json.dump(cached, f)
+        os.replace(tmp, cache_path)
+    except OSError:
+        pass  # only a cache: the next run asks the binary again
+    return found
+
+
+def check_version(binary, cache_path=None):
     """Check the runtime's release once per process; a warning waits for ``take_warnings``."""
     if binary not in _CHECKED:
-        found = version_of(binary)
+        found = known_version(binary, cache_path)
         _CHECKED[binary] = version_warning(*found) if found else None
         if _CHECKED[binary]:
             _WARNINGS.append(_CHECKED[binary])
@@ -111,7 +149,7 @@ class Runtime:
         self.binary = binary or choose()
         self.root = state_dir(store_root)
         self.flags = list(flags)
-        check_version(self.binary)
+        check_version(self.binary, os.path.join(store_root, "bin", "runtime-versions.json"))
 
     def command(self, *args):
         # --root stays last: the monitor takes the state directory from the end of this argv
@@ -150,7 +188,9 @@ class Runtime:
         self._run("resume", container_id)
 
     def delete(self, container_id):
-        self._run("delete", "--force", container_id, check=False)
+        # `runc run` deletes a container that exited by itself: nothing left to ask the runtime for
+        if os.path.exists(os.path.join(self.root, container_id)):
+            self._run("delete", "--force", container_id, check=False)
 
     def update(self, container_id, resources):
         """Change limits in place: ``resources`` is an OCI linux.resources dict."""

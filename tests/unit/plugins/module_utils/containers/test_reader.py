@@ -48,25 +48,41 @@ def _store(tmp_path, *records_and_states):
     return engine, reader
 
 
-@pytest.mark.parametrize("state, runtime, status", [
-    (None, None, "created"),
-    ({"status": "exited", "exit_code": 3}, None, "exited"),
-    ({"status": "exited", "monitor_pid": "self"}, None, "restarting"),  # its monitor restarts it
-    ({"status": "running", "monitor_pid": "self"}, "running", "running"),
-    ({"status": "running", "monitor_pid": "self"}, "paused", "paused"),
-    ({"status": "running", "monitor_pid": "self"}, None, "running"),  # between two runs of the runtime
-    ({"status": "running", "monitor_pid": DEAD}, None, "exited"),  # its monitor died with it
+class AskedRuntime(FakeRuntime):
+    """A runtime that counts how often it is asked (one process each, for a real one)."""
+    asked = 0
+
+    def state(self, container_id):
+        self.asked += 1
+        return super().state(container_id)
+
+
+@pytest.mark.parametrize("state, paused_by_us, runtime, status, asks", [
+    (None, False, None, "created", False),
+    ({"status": "exited", "exit_code": 3}, False, None, "exited", False),
+    ({"status": "exited", "monitor_pid": "self"}, False, None, "restarting", False),  # its monitor restarts it
+    # while its monitor lives, the record says: the monitor records the end of every run
+    ({"status": "running", "monitor_pid": "self"}, False, "running", "running", False),
+    ({"status": "running", "monitor_pid": "self"}, True, "paused", "paused", False),
+    ({"status": "running", "monitor_pid": "self"}, False, None, "running", False),  # between two runs
+    ({"status": "running", "monitor_pid": "self"}, False, "stopped", "running", False),  # recording the exit now
+    # without its monitor, the runtime is asked
+    ({"status": "running", "monitor_pid": DEAD}, False, None, "exited", True),  # its monitor died with it
     # killed with its monitor: the runtime still holds it, stopped, until the next start deletes it
-    ({"status": "running", "monitor_pid": DEAD}, "stopped", "exited"),
-    ({"status": "running", "monitor_pid": "self"}, "stopped", "running"),  # its monitor records the exit now
+    ({"status": "running", "monitor_pid": DEAD}, False, "stopped", "exited", True),
+    ({"status": "running", "monitor_pid": DEAD}, False, "paused", "paused", True),
+    ({"status": "running", "monitor_pid": DEAD}, False, "running", "running", True),  # its monitor alone was killed
 ])
-def test_status_rules(tmp_path, state, runtime, status):
+def test_status_rules(tmp_path, state, paused_by_us, runtime, status, asks):
     if state and state.get("monitor_pid") == "self":
         state = dict(state, monitor_pid=os.getpid())
     record = _record("a")
     dummy, reader = _store(tmp_path, (record, state))
-    reader._runtime = FakeRuntime(runtime)  # pylint: disable=protected-access
+    if paused_by_us:
+        open(reader.records.path(record["id"], "paused"), "w").close()
+    reader._runtime = AskedRuntime(runtime)  # pylint: disable=protected-access
     assert reader.status(record) == status
+    assert reader._runtime.asked == (1 if asks else 0)  # pylint: disable=protected-access
 
 
 def test_the_reader_shows_what_the_engine_shows(tmp_path):

@@ -32,7 +32,7 @@ def _pump(mon, script):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         tracemalloc.start()
-        errors = mon.pump(proc)
+        errors = mon.pump(proc, monitor.logdrivers.open_writer(mon.dir, mon.config))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -5,6 +5,9 @@ reported once per run, as a warning of the module's result."""
 
 from __future__ import annotations
 
+import json
+import os
+
 import pytest
 
 from ansible_collections.strata.containers.plugins.module_utils import _module
@@ -97,3 +100,29 @@ def test_the_module_glue_passes_the_warning_to_module_warn(tmp_path):
         _module.run(module, failing)
     assert module.exited[0] == "fail" and module.exited[1]["msg"] == "boom"
     assert len(module.warnings) == 1 and "crun 1.0.0" in module.warnings[0]
+
+
+def test_the_release_is_remembered_in_the_store_until_the_binary_changes(tmp_path, monkeypatch):
+    """A later run (a new process) does not start the runtime again to learn its release, but
+    an upgraded binary is asked again."""
+    calls = tmp_path / "calls"
+    binary = tmp_path / "runc"
+    binary.write_text("#!/bin/sh\necho x >> %s\nprintf 'runc version 1.1.5\\n'\n" % calls)
+    binary.chmod(0o755)
+    store = tmp_path / "store"
+    os.makedirs(store / "bin")
+    for dummy in range(3):
+        monkeypatch.setattr(oci, "_CHECKED", {})  # a new process each time
+        oci.Runtime(str(store), str(binary))
+        assert "runc 1.1.5 is older" in oci.take_warnings()[0]
+    assert calls.read_text().count("x") == 1
+    binary.write_text("#!/bin/sh\necho x >> %s\nprintf 'runc version 1.1.12 \\n'\n" % calls)  # the upgrade
+    monkeypatch.setattr(oci, "_CHECKED", {})
+    oci.Runtime(str(store), str(binary))
+    assert oci.take_warnings() == [] and calls.read_text().count("x") == 2
+    assert len(json.loads((store / "bin" / "runtime-versions.json").read_text())) == 1  # the old release's entry went
+
+
+def test_a_store_without_its_bin_folder_is_not_made_by_the_check(tmp_path):
+    oci.Runtime(str(tmp_path / "store"), _fake_runtime(tmp_path, RUNC_DEBIAN))
+    assert not (tmp_path / "store").exists()
