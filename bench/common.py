@@ -207,7 +207,7 @@ def ratios(results):
 # Debian's docker.io 20.10: its daemon and the client of the same package (/usr/local/bin/docker,
 # earlier on PATH, is another client).
 DOCKERD, DOCKER = "/usr/sbin/dockerd", "/usr/bin/docker"
-DOCKER_CGROUP = "strata-bench-docker"
+DOCKER_CGROUP = "strata-bench-docker"  # absolute below, as docker's own /docker: not below our cgroups
 # Made by dockerd 20.10 and its containerd's shims whatever roots they are given.
 DOCKER_OUTSIDE = ("/run/containerd/s", "/run/containerd", "/run/docker/plugins", "/run/docker")
 Docker = collections.namedtuple("Docker", "argv env data")
@@ -236,7 +236,7 @@ def docker_daemon(scratch, timeout=60):
             [DOCKERD, "--config-file", config, "--data-root", docker.data, "--exec-root", os.path.join(home, "exec"),
              "-H", socket, "--pidfile", os.path.join(home, "dockerd.pid"), "--bridge=none", "--iptables=false",
              "--ip6tables=false", "--ip-forward=false", "--storage-driver", "overlay2", "--cgroup-parent",
-             DOCKER_CGROUP], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+             "/" + DOCKER_CGROUP], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         _wait_for_docker(docker, daemon, log, timeout)
         yield docker
