@@ -1,12 +1,14 @@
 # -*- coding: utf-8 -*-
 """Save and load of the multi-layer test image as a docker-archive: strata.containers' engine
-against `podman save` and `podman load`, interleaved, medians and ratios.
+against `podman save` and `podman load`, and `docker save` and `docker load` (a private dockerd,
+when docker.io is installed), interleaved, medians and ratios.
 
     python3 bench/archive.py [--runs 5] [--tmpfs] [--write docs/performance.md]
 
 Run as root after tests/setup.sh. Each tool saves the image from its own store to its own
 file (removed before each run); each load goes into an empty store (podman: the image is
-removed first, its layers with it) from the file that tool saved.
+removed first, its layers with it; docker: `rmi` and `image prune`, its layers checked gone)
+from the file that tool saved.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ service.save([ref], path) if action == "save" else service.load(path)
 """)
 
 
-def commands(ref, scratch):
+def commands(ref, scratch, docker=None):
     root, env, podman, penv = common.stores_with(ref, scratch)
     script = common.script(scratch, "strata_archive.py", STRATA)
     ours, theirs = os.path.join(scratch, "strata.tar"), os.path.join(scratch, "podman.tar")
@@ -47,13 +49,20 @@ def commands(ref, scratch):
         "strata load": ([common.python(), script, load_root, "load", ours, ref], env, lambda: common.wipe([load_root])),
         "podman load": (podman + ["load", "-q", "-i", theirs], penv, podman_empty),
     }
+    if docker:
+        common.docker_pull(docker, ref)
+        dockers = os.path.join(scratch, "docker.tar")
+        save["docker save"] = (docker.argv + ["save", "-o", dockers, ref], docker.env, gone(dockers))
+        load["docker load"] = (docker.argv + ["load", "-q", "-i", dockers], docker.env,
+                               lambda: common.docker_empty(docker, [ref]))
     return save, load, (root, load_root, podman, penv)
 
 
 def measure(runs, tmpfs, scratch="/var/tmp/strata-bench-archive"):
     mode = "tmpfs" if tmpfs else "ext4"
-    with common.scratch_area(scratch, tmpfs) as area, common.registry() as (addr, images):
-        save, load, (root, load_root, podman, penv) = commands("%s/%s" % (addr, images["multi"]), area)
+    with common.scratch_area(scratch, tmpfs) as area, common.registry() as (addr, images), \
+            common.docker_daemon(area) as docker:
+        save, load, (root, load_root, podman, penv) = commands("%s/%s" % (addr, images["multi"]), area, docker)
         try:
             save_times = common.interleaved(save, runs)
             load_times = common.interleaved(load, runs)

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 """Cold build and no-change rebuild of a sample multi-step Dockerfile: strata.containers'
-engine against `podman build` (runc, host network, layer cache on), same context, interleaved,
-medians and ratios.
+engine against `podman build` (runc, host network, layer cache on) and docker's legacy builder
+(`DOCKER_BUILDKIT=0 docker build --network none`, a private dockerd, when docker.io is
+installed), same context, interleaved, medians and ratios.
 
     python3 bench/build.py [--runs 5] [--tmpfs] [--write docs/performance.md]
 
@@ -52,7 +53,7 @@ def make_context(scratch):
     return context
 
 
-def commands(ref, scratch):
+def commands(ref, scratch, docker=None):
     context = make_context(scratch)
     root, env, podman, penv = common.stores_with(ref, scratch)
     script = common.script(scratch, "strata_build.py", STRATA_BUILD)
@@ -74,13 +75,26 @@ def commands(ref, scratch):
 
     cold = {"strata build (cold)": (strata, env, strata_cold), "podman build (cold)": (podman_build, penv, podman_cold)}
     warm = {"strata build (no change)": (strata, env, None), "podman build (no change)": (podman_build, penv, None)}
+    if docker:  # the Dockerfile's RUNs need no network
+        common.docker_pull(docker, ref)
+        docker_build = (docker.argv + ["build", "-q", "--network", "none", "--build-arg", "BASE=" + ref, "-t",
+                                       "bench/app:1", context], dict(docker.env, DOCKER_BUILDKIT="0"))
+
+        def docker_cold():
+            """The built image and its parents, the legacy builder's cache (the base image stays)."""
+            for args in (["rmi", "-f", "bench/app:1"], ["image", "prune", "-f"]):
+                subprocess.run(docker.argv + args, env=dict(os.environ, **docker.env), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, check=False)
+        cold["docker build (cold)"] = docker_build + (docker_cold,)
+        warm["docker build (no change)"] = docker_build + (None,)
     return cold, warm, (root, podman, penv)
 
 
 def measure(runs, tmpfs, scratch="/var/tmp/strata-bench-build"):
     mode = "tmpfs" if tmpfs else "ext4"
-    with common.scratch_area(scratch, tmpfs) as area, common.registry() as (addr, images):
-        cold, warm, (root, podman, penv) = commands("%s/%s" % (addr, images["busybox"]), area)
+    with common.scratch_area(scratch, tmpfs) as area, common.registry() as (addr, images), \
+            common.docker_daemon(area) as docker:
+        cold, warm, (root, podman, penv) = commands("%s/%s" % (addr, images["busybox"]), area, docker)
         try:
             cold_times = common.interleaved(cold, runs)
             warm_times = common.interleaved(warm, runs)

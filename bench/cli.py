@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 """The `strata` command line as a user runs it (`python bin/strata --root R ...`, from process
-start to exit) beside podman, on a store of 20 images and 20 containers: `images`, `ps -a`,
-`inspect` of a container, and `run --rm --network none busybox true`; interleaved, medians.
+start to exit) beside podman and docker (a private dockerd, when docker.io is installed), on a
+store of 20 images and 20 containers: `images`, `ps -a`, `inspect` of a container, and
+`run --rm --network none busybox true`; interleaved, medians.
 
     python3 bench/cli.py [--runs 15] [--tmpfs] [--before DIR] [--write docs/performance.md]
 
@@ -33,19 +34,22 @@ def _tarball(path, number):
         tar.addfile(info, io.BytesIO(data))
 
 
-def _fill(strata, podman, penv, ref, scratch):
-    """The same 20 images and 20 containers in both stores."""
+def _fill(strata, peers, ref, scratch):
+    """The same 20 images and 20 containers in every store; ``peers``: [(argv, env, import options,
+    create options)]."""
     for number in range(1, IMAGES):
         tarball = os.path.join(scratch, "image-%d.tar" % number)
         _tarball(tarball, number)
         subprocess.run(strata + ["import", tarball, "bench/imported:%d" % number], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(podman + ["import", "-q", tarball, "bench/imported:%d" % number], check=True,
-                       stdout=subprocess.DEVNULL, env=dict(os.environ, **penv))
+        for argv, env, options, dummy in peers:
+            subprocess.run(argv + ["import"] + options + [tarball, "bench/imported:%d" % number], check=True,
+                           stdout=subprocess.DEVNULL, env=dict(os.environ, **env))
     for number in range(1, CONTAINERS + 1):
         subprocess.run(strata + ["create", "--name", "c%d" % number, "--network", "none", ref, "true"], check=True,
                        stdout=subprocess.DEVNULL)
-        subprocess.run(podman + ["create", "--name", "c%d" % number, "--runtime", "runc", "--network", "none", ref,
-                                 "true"], check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, **penv))
+        for argv, env, dummy, options in peers:
+            subprocess.run(argv + ["create", "--name", "c%d" % number] + options + ["--network", "none", ref, "true"],
+                           check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, **env))
 
 
 def _user_env(scratch):
@@ -53,12 +57,16 @@ def _user_env(scratch):
     return {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": os.path.join(scratch, "pycache")}
 
 
-def commands(ref, scratch, before=None):
+def commands(ref, scratch, before=None, docker=None):
     root, dummy, podman, penv = common.stores_with(ref, scratch)
     checkouts = [("strata", common.REPO)] + ([("strata before", before)] if before else [])
     strata = {label: [common.python(), os.path.join(repo, "bin", "strata"), "--root", root]
               for label, repo in checkouts}
-    _fill(strata["strata"], podman, penv, ref, scratch)
+    peers = [(podman, penv, ["-q"], ["--runtime", "runc"])]
+    if docker:  # runc is its default runtime
+        common.docker_pull(docker, ref)
+        peers.append((docker.argv, docker.env, [], []))
+    _fill(strata["strata"], peers, ref, scratch)
     env = _user_env(scratch)
     run = ["run", "--rm", "--network", "none", ref, "true"]
     tables = []
@@ -66,14 +74,17 @@ def commands(ref, scratch, before=None):
         table = {"%s %s" % (label, title): (argv + args, env, None) for label, argv in strata.items()}
         prun = ["run", "--rm", "--runtime", "runc", "--network", "none", ref, "true"]
         table["podman %s" % title] = (podman + (prun if args is run else args), penv, None)
+        if docker:
+            table["docker %s" % title] = (docker.argv + args, docker.env, None)
         tables.append((title, table))
     return tables, (root, podman, penv)
 
 
 def measure(runs, tmpfs, before=None, scratch="/var/tmp/strata-bench-cli"):
     results = []
-    with common.scratch_area(scratch, tmpfs) as area, common.registry() as (addr, images):
-        tables, (root, podman, penv) = commands("%s/%s" % (addr, images["busybox"]), area, before)
+    with common.scratch_area(scratch, tmpfs) as area, common.registry() as (addr, images), \
+            common.docker_daemon(area) as docker:
+        tables, (root, podman, penv) = commands("%s/%s" % (addr, images["busybox"]), area, before, docker)
         try:
             for title, table in tables:
                 times = common.interleaved(table, runs, warmup=2)

@@ -1,14 +1,18 @@
 # -*- coding: utf-8 -*-
 """What the benchmarks share: the rig's registry, a scratch area (ext4 or tmpfs), a private
-podman configuration, interleaved timing and the markdown table."""
+podman configuration, a private dockerd (when docker.io is installed), interleaved timing and
+the markdown table."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
+import json
 import os
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -198,3 +202,110 @@ def ratios(results):
             if not name.startswith("strata"):
                 out.append((title, name, statistics.median(times[ours_for(name)]) / statistics.median(values)))
     return out
+
+
+# Debian's docker.io 20.10: its daemon and the client of the same package (/usr/local/bin/docker,
+# earlier on PATH, is another client).
+DOCKERD, DOCKER = "/usr/sbin/dockerd", "/usr/bin/docker"
+DOCKER_CGROUP = "strata-bench-docker"  # absolute below, as docker's own /docker: not below our cgroups
+# Made by dockerd 20.10 and its containerd's shims whatever roots they are given.
+DOCKER_OUTSIDE = ("/run/containerd/s", "/run/containerd", "/run/docker/plugins", "/run/docker")
+Docker = collections.namedtuple("Docker", "argv env data")
+
+
+@contextlib.contextmanager
+def docker_daemon(scratch, timeout=60):
+    """A private dockerd whose data root, exec root (its own containerd's too), socket, pid file and
+    log are under ``scratch``; no bridge, no firewall rules, no sysctl (the benches run docker with
+    ``--network none``). Yields a Docker (client argv and env, data root), or None when docker.io
+    is not installed; stops it and leaves nothing behind."""
+    if not os.path.exists(DOCKERD):
+        yield None
+        return
+    home = os.path.join(scratch, "docker")
+    os.makedirs(home)
+    made = [path for path in DOCKER_OUTSIDE if not os.path.exists(path)]
+    socket = "unix://" + os.path.join(home, "docker.sock")
+    docker = Docker([DOCKER, "-H", socket], {"DOCKER_CONFIG": os.path.join(home, "client")}, os.path.join(home, "data"))
+    config = os.path.join(home, "daemon.json")
+    with open(config, "w") as f:  # its identity key here, not in /etc/docker
+        json.dump({"deprecated-key-path": os.path.join(home, "key.json")}, f)
+    log = os.path.join(home, "dockerd.log")
+    with open(log, "w") as out:
+        daemon = subprocess.Popen(
+            [DOCKERD, "--config-file", config, "--data-root", docker.data, "--exec-root", os.path.join(home, "exec"),
+             "-H", socket, "--pidfile", os.path.join(home, "dockerd.pid"), "--bridge=none", "--iptables=false",
+             "--ip6tables=false", "--ip-forward=false", "--storage-driver", "overlay2", "--cgroup-parent",
+             "/" + DOCKER_CGROUP], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_for_docker(docker, daemon, log, timeout)
+        yield docker
+    finally:
+        _stop_docker(docker, daemon, home)
+        for path in made:  # children first, as DOCKER_OUTSIDE lists them; only if empty
+            with contextlib.suppress(OSError):
+                os.rmdir(path)
+
+
+def _wait_for_docker(docker, daemon, log, timeout):
+    deadline = time.monotonic() + timeout
+    while subprocess.run(docker.argv + ["info"], env=dict(os.environ, **docker.env), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, check=False).returncode != 0:
+        if daemon.poll() is not None or time.monotonic() > deadline:
+            kept = tempfile.mkstemp(prefix="strata-bench-dockerd-", suffix=".log", dir="/var/tmp")[1]
+            shutil.copy(log, kept)  # the scratch area, and the log with it, is removed on the way out
+            raise RuntimeError("dockerd %s; its log: %s" % (
+                "exited with %d" % daemon.returncode if daemon.returncode is not None
+                else "did not answer `docker info` within %d s" % timeout, kept))
+        time.sleep(0.2)
+
+
+def _stop_docker(docker, daemon, home):
+    """Its containers removed, dockerd stopped by its pid (it stops its containerd), then whatever
+    is left: that containerd, mounts, cgroups, the directories."""
+    env = dict(os.environ, **docker.env)
+    if daemon.poll() is None:
+        ids = subprocess.run(docker.argv + ["ps", "-aq"], env=env, capture_output=True, text=True, check=False).stdout
+        if ids.split():
+            subprocess.run(docker.argv + ["rm", "-f"] + ids.split(), env=env, stdout=subprocess.DEVNULL, check=False)
+        daemon.send_signal(signal.SIGTERM)
+    try:
+        daemon.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        daemon.kill()
+        daemon.wait()
+    _kill_own_containerd(os.path.join(home, "exec", "containerd"))
+    unmount_under(home)
+    remove_empty_cgroups((DOCKER_CGROUP,))
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def _kill_own_containerd(state):
+    """The containerd dockerd started under ``state``, if it outlived dockerd (by its pid, checked
+    to be that containerd)."""
+    try:
+        with open(os.path.join(state, "containerd.pid")) as f:
+            pid = int(f.read().strip())
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            ours = state.encode() in f.read()
+    except (OSError, ValueError):
+        return
+    if ours:
+        os.kill(pid, signal.SIGKILL)
+
+
+def docker_pull(docker, ref):
+    subprocess.run(docker.argv + ["pull", "-q", ref], env=dict(os.environ, **docker.env), check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def docker_empty(docker, refs):
+    """No image and no layer left in docker's store (``refs`` removed, the rest pruned), checked
+    on disk: what a cold pull or load starts from."""
+    env = dict(os.environ, **docker.env)
+    for args in (["rmi", "-f"] + list(refs), ["image", "prune", "-a", "-f"]):
+        subprocess.run(docker.argv + args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    layers = os.path.join(docker.data, "overlay2")
+    left = [name for name in os.listdir(layers) if name != "l"] if os.path.isdir(layers) else []
+    if left:
+        raise RuntimeError("docker's store still holds %d layers in %s after rmi and prune" % (len(left), layers))

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
-"""Cold pull of the multi-layer test image: strata.containers vs `podman pull` vs `skopeo copy`
-(download only), against one local registry, interleaved (A B C A B C ...), medians and ratios.
+"""Cold pull of the multi-layer test image: strata.containers vs `podman pull` vs `docker pull`
+(a private dockerd, when docker.io is installed) vs `skopeo copy` (download only), against one
+local registry, interleaved (A B C A B C ...), medians and ratios.
 
     python3 bench/pull.py [--runs 5] [--tmpfs] [--image multi] [--write docs/performance.md]
 
@@ -18,7 +19,7 @@ import subprocess
 import common
 
 
-def commands(ref, scratch):
+def commands(ref, scratch, docker=None):
     strata_root = os.path.join(scratch, "strata")
     podman_root = os.path.join(scratch, "podman")
     skopeo_dir = os.path.join(scratch, "skopeo")
@@ -34,7 +35,7 @@ def commands(ref, scratch):
     layout, bundle = os.path.join(scratch, "layout"), os.path.join(scratch, "umoci-bundle")
     subprocess.run(["skopeo", "copy", "-q", "--src-tls-verify=false", "docker://" + ref, "oci:%s:img" % layout],
                    check=True)
-    return {
+    table = {
         "strata": ([common.python(), "-c", code], {"PYTHONPATH": common.collections_path(scratch)},
                    fresh(strata_root)),
         # umoci: extraction alone, from a local OCI layout (no download): what unpacking costs elsewhere
@@ -42,15 +43,25 @@ def commands(ref, scratch):
                                            fresh(bundle)),
         "podman pull": (["podman", "--root", podman_root, "--runroot", podman_root + "-run", "--storage-driver",
                          "overlay", "pull", "-q", "--tls-verify=false", ref], {}, fresh(podman_root, podman_root + "-run")),
+    }
+    if docker:  # 127.0.0.0/8 registries are insecure-allowed by default
+
+        def docker_fresh():
+            common.docker_empty(docker, [ref])
+            subprocess.run(["sync"], check=True)
+        table["docker pull"] = (docker.argv + ["pull", "-q", ref], docker.env, docker_fresh)
+    table.update({
         "skopeo copy (download only)": (["skopeo", "copy", "-q", "--src-tls-verify=false", "docker://" + ref,
                                          "oci:%s:img" % skopeo_dir], {}, fresh(skopeo_dir)),
-    }, [strata_root, podman_root, podman_root + "-run", skopeo_dir, layout, bundle]
+    })
+    return table, [strata_root, podman_root, podman_root + "-run", skopeo_dir, layout, bundle]
 
 
 def measure(runs, tmpfs, image="multi", scratch="/var/tmp/strata-bench"):
     """[(title, times, ours_for)] for bench/run and main()."""
-    with common.scratch_area(scratch, tmpfs) as area, common.registry() as (addr, images):
-        table, paths = commands("%s/%s" % (addr, images[image]), area)
+    with common.scratch_area(scratch, tmpfs) as area, common.registry() as (addr, images), \
+            common.docker_daemon(area) as docker:
+        table, paths = commands("%s/%s" % (addr, images[image]), area, docker)
         try:
             times = common.interleaved(table, runs)
         finally:

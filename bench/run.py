@@ -35,7 +35,9 @@ The image is the test rig's `multi` (tests/rig): a slimmed Debian bookworm minba
 of 3,000 small files, and a small layer of whiteouts, an opaque directory, links, a setuid file
 and an xattr. Each run starts from an empty store; the registry is Debian's `docker-registry` on
 127.0.0.1. `skopeo copy … oci:` only downloads and verifies (no extraction): it bounds what any
-tool can do over this registry.
+tool can do over this registry. `docker pull` is the client asking a dockerd already running
+(started by the benchmark, not timed) to download and extract with its overlay2 driver; before
+each run `docker rmi` and `docker image prune -a` empty its store, its layers checked gone.
 
 What bounds it: CPU. Tar parsing and per-entry work are Python under one GIL, so layers are
 extracted by forked processes, one per layer up to the number of cores (2 here); the largest
@@ -48,13 +50,19 @@ image already in each store; both on runc. `strata` is a fresh Python process dr
 What bounds it: two Python interpreters (the caller, ≈20 ms to start and ≈45 ms to import the
 engine, and the container's monitor, ≈20 ms with `-S -I`) and `runc run` itself (≈25 ms). Bridge
 mode adds pyroute2 (≈100 ms to import) and netlink work. Without a network podman (one Go binary
-and conmon in C) is faster: what is left to cut is interpreter start-up and imports."""),
+and conmon in C) is faster: what is left to cut is interpreter start-up and imports.
+`docker run --rm --network none` is a small Go client talking over a unix socket to a dockerd
+already running (not timed), which creates the container through its containerd, a shim and
+runc; docker has no bridge row (its daemon runs without a bridge, so that it adds no firewall
+rules on this shared machine)."""),
     "cli": (cli, 15, "Command line", """\
 `strata` as a user runs it (`python bin/strata --root R …`, the installed entry point, timed from
-process start to exit) beside the same podman command, on stores holding the same 20 images (the
-rig's busybox and 19 one-file `import`s) and 20 created containers: `images`, `ps -a`, `inspect`
-of one container, and `run --rm --network none busybox true` (both on runc). Bytecode is cached
-as in an installed collection.
+process start to exit) beside the same podman and docker commands, on stores holding the same 20
+images (the rig's busybox and 19 one-file `import`s) and 20 created containers: `images`,
+`ps -a`, `inspect` of one container, and `run --rm --network none busybox true` (all on runc).
+Bytecode is cached as in an installed collection. docker's figures are its client (a small Go
+binary) asking a dockerd already running, which holds the store in memory: they include no
+daemon start and no reading of the store from disk.
 
 What bounds it: the interpreter's start (≈20 ms idle) and the imports of the one command run
 (the CLI registers and imports only that command's module; the engine imports the registry
@@ -72,10 +80,16 @@ runc --network host`, same context. "cold" drops each tool's built image and bui
 
 What bounds it: each `RUN` is one `runc run` on an overlay mount, its upper dir written as a tar
 and applied into the store; a no-change rebuild parses, hashes the `COPY` sources and reads one
-cache entry per step."""),
+cache entry per step. docker's rows are its legacy builder (`DOCKER_BUILDKIT=0 docker build
+--network none`: the `RUN`s need no network) in a dockerd already running; the client sends the
+context over the socket as a tar, and each `RUN` is a container committed as an image layer;
+"cold" removes the built image with its intermediate images."""),
     "archive": (archive, 5, "Save and load", """\
 The rig's `multi` image saved as a docker-archive from each tool's store, and loaded from that
-file into an empty store; podman runs `podman save --format docker-archive` and `podman load`.
+file into an empty store; podman runs `podman save --format docker-archive` and `podman load`,
+docker `docker save -o` and `docker load` (the client streams the archive to or from a dockerd
+already running; before each load `docker rmi` and `docker image prune -a`, its layers checked
+gone).
 
 What bounds it: save copies each layer once, as tar-split replays it (headers from the record,
 bodies from the extracted files); load is bound by extraction, as a pull is."""),
@@ -131,6 +145,14 @@ processes per start: the CLI and the monitor, which under systemd also goes thro
 and its Python start in the guest) is most of both tools' time."""),
 }
 
+DOCKER_PEER = {
+    True: "docker (Debian's docker.io) beside the pull, the start, the CLI, the build and save/load: the benchmark "
+          "starts a private `dockerd` with its data root on the same tmpfs (or ext4) as the other stores, without "
+          "a bridge or firewall rules, so its rows are `--network none` only; its figures are the client's, the "
+          "daemon already running",
+    False: "no docker rows: docker.io (`/usr/sbin/dockerd`) is not installed on this machine",
+}
+
 
 def machine():
     def version(argv):
@@ -139,7 +161,8 @@ def machine():
         except OSError:
             return "not installed"
     return [("kernel", platform.release()), ("cores", str(os.cpu_count())),
-            ("podman", version(["podman", "--version"])), ("skopeo", version(["skopeo", "--version"])),
+            ("podman", version(["podman", "--version"])), ("docker", version([common.DOCKERD, "--version"])),
+            ("skopeo", version(["skopeo", "--version"])),
             ("runc", version(["runc", "--version"])), ("python", platform.python_version())]
 
 
@@ -172,10 +195,10 @@ def report(sections, ratios, mode, charted, seconds):
              "or faster). The whole run took %.0f s." % (time.strftime("%Y-%m-%d"), mode, seconds))
     lines = ["# Performance", "", intro, "", "| machine | |", "|---|---|"]
     lines += ["| %s | %s |" % row for row in machine()]
-    lines += ["", "Peers: podman and skopeo beside every figure; umoci (extraction only) beside the pull and runc on a "
-              "prepared bundle beside the start, as lower bounds no engine can beat. Docker's daemon is not run here "
-              "(the peers' measurements in the brief have it); crun refuses this host's hybrid cgroup layout, so both "
-              "sides use runc.", "", "## Ratios", "", "| benchmark | peer | strata / peer |", "|---|---|---|"]
+    lines += ["", "Peers: podman and skopeo beside every figure; %s; umoci (extraction only) beside the pull and runc "
+              "on a prepared bundle beside the start, as lower bounds no engine can beat; crun refuses this host's "
+              "hybrid cgroup layout, so all sides use runc." % DOCKER_PEER[os.path.exists(common.DOCKERD)],
+              "", "## Ratios", "", "| benchmark | peer | strata / peer |", "|---|---|---|"]
     lines += ["| %s | %s | %.2f%s |" % (title.split(" (")[0], tool, ratio, " ✓" if ratio <= 1.0 else "")
               for title, tool, ratio in ratios]
     if charted:

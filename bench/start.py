@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 """Start latency of a container running `true`, removed afterwards (`docker run --rm`), with
 the image already in the store: strata.containers' engine against `podman run --rm`, both on
-runc, network `none` and bridge, interleaved (A B C D A B C D ...), medians and ratios.
+runc, network `none` and bridge, and `docker run --rm --network none` (a private dockerd, when
+docker.io is installed), interleaved (A B C D A B C D ...), medians and ratios.
 
     python3 bench/start.py [--runs 20] [--tmpfs] [--write docs/performance.md]
 
@@ -52,7 +53,7 @@ def runc_bundle(ref, scratch):
     return bundle
 
 
-def commands(ref, scratch):
+def commands(ref, scratch, docker=None):
     root, env, podman, penv = common.stores_with(ref, scratch)
     script = common.script(scratch, "strata_run.py", STRATA_RUN)
     table = {
@@ -61,15 +62,22 @@ def commands(ref, scratch):
                                                        "--bundle", runc_bundle(ref, scratch), "bench-runc"], {}, None),
         "podman run --rm --network none": (podman + ["run", "--rm", "--runtime", "runc", "--network", "none",
                                                      ref, "true"], penv, None),
+    }
+    if docker:  # its daemon has no bridge: no bridge row
+        common.docker_pull(docker, ref)
+        table["docker run --rm --network none"] = (docker.argv + ["run", "--rm", "--network", "none", ref, "true"],
+                                                   docker.env, None)
+    table.update({
         "strata (bridge)": ([common.python(), script, root, ref, "bridge", "bench"], env, None),
         "podman run --rm (bridge)": (podman + ["run", "--rm", "--runtime", "runc", ref, "true"], penv, None),
-    }
+    })
     return table, (root, podman, penv)
 
 
 def measure(runs, tmpfs, scratch="/var/tmp/strata-bench-start"):
-    with common.scratch_area(scratch, tmpfs) as area, common.registry() as (addr, images):
-        table, (root, podman, penv) = commands("%s/%s" % (addr, images["busybox"]), area)
+    with common.scratch_area(scratch, tmpfs) as area, common.registry() as (addr, images), \
+            common.docker_daemon(area) as docker:
+        table, (root, podman, penv) = commands("%s/%s" % (addr, images["busybox"]), area, docker)
         try:
             times = common.interleaved(table, runs, warmup=2)
         finally:
