@@ -267,6 +267,11 @@ def test_run_ps_exec_pause_stop_kill_rm(registry, container_root):
 
     strata(container_root, "create", "--name", "idle", busybox, "true")
     assert ps_rows(container_root, "-a")["idle"]["STATUS"] == "Created"
+    # names are checked against names only: the start of web's ID is a free name (as in Docker)
+    prefix = strata(container_root, "create", "--name", web_id[:2], busybox, "true").stdout.strip()
+    assert ps_rows(container_root, "-a")[web_id[:2]]["CONTAINER ID"] == prefix[:12]
+    assert "is already in use" in strata(container_root, "create", "--name", "idle", busybox, "true", code=125).stderr
+    assert out(container_root, "rm", prefix) == prefix + "\n"
     talker = out(container_root, "run", "-d", "--name", "talker", busybox, "sh", "-c", "echo one; echo two >&2").strip()
     strata(container_root, "wait", talker)
     logs = strata(container_root, "logs", "talker")

@@ -169,15 +169,15 @@ def _make(ctx, args, state):
     service = ctx.service()
     try:
         params = container_params(args)
-        existing = service.find(args.name) if args.name else None
+        existing = service.find_named(args.name) if args.name else None
         if existing:
             raise CliError('Conflict. The container name "/%s" is already in use by container "%s". You have to '
                            'remove (or rename) that container to be able to reuse that name.'
                            % (args.name, existing["id"]), SETUP_FAILED)
-        name = args.name or names.generate(lambda n: service.find(n) is not None)
+        name = args.name or names.generate(lambda n: service.find_named(n) is not None)
         _ensure_image(ctx, service.images, args)
         result = service.ensure(name, state=state, image=args.image, pull="missing", params=params,
-                                platform=args.platform)
+                                platform=args.platform, exact_name=True)
     except ContainerError as exc:
         raise CliError(str(exc), _start_failure(exc) if state == "started" else SETUP_FAILED) from exc
     except EngineError as exc:

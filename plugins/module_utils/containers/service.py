@@ -44,6 +44,14 @@ class ContainerService:
             return None
         return self._reap(record)
 
+    def find_named(self, name):
+        """The container called ``name`` exactly (a new container's name may be the start of
+        another's ID, as in Docker), or None."""
+        if not self.images.store.exists:
+            return None
+        named = [r for r in self.containers.records.all() if r["name"] == name]
+        return self._reap(named[0]) if named else None
+
     def _reap(self, record):
         """An auto_remove container that has exited is gone, as Docker's daemon would have
         removed it; with no daemon here, the next look at it removes it."""
@@ -55,14 +63,17 @@ class ContainerService:
 
     # ------------------------------------------------------------------ planning
     def ensure(self, name, state="started", image=None, pull="missing", params=None, restart=False,
-               recreate=False, force_kill=False, platform=None, comparisons=None, detach=True, healthy_wait_timeout=300):
+               recreate=False, force_kill=False, platform=None, comparisons=None, detach=True, healthy_wait_timeout=300,
+               exact_name=False):
+        """``name`` finds a container by name, full ID or ID prefix, as community.docker's does;
+        ``exact_name``: by name only, as ``docker create --name`` (the CLI)."""
         # imported here: only a change needs the options' checks and comparisons (not info)
         from . import comparisons as container_comparisons, foreground, options as container_options  # pylint: disable=import-outside-toplevel
         if state not in STATES:
             raise InvalidSpec("state must be one of %s, not %r" % (", ".join(STATES), state))
         state = "created" if state == "present" else state  # community.docker's name for it
         comparisons = container_comparisons.check(comparisons, container_options.NORMALIZERS)
-        record = self.find(name)
+        record = self.find_named(name) if exact_name else self.find(name)
         if state == "absent":
             return self._finish(name, record, ["remove"] if record else [], {}, force_kill)
         options = container_options.normalize(params or {})
