@@ -70,8 +70,9 @@ client, multiprocessing and the extraction code only for a pull); then the store
 records, read one file per image or container. `ps` and `inspect` read containers through
 `containers/reader.py` (a container's record, state and OCI config; three small files) and
 import none of the container engine (network plan, runtime options, bundle, monitor). These 20
-containers are created, not running: a running one adds a `runc state` process for its status
-and, on a network, the networks' code for its addresses. `run` adds the monitor (a second
+containers are created, not running; a running one costs no process either while its monitor
+lives (the monitor's record tells its status; `runc state` is asked only of a container whose
+monitor is gone), and, on a network, the networks' code for its addresses. `run` adds the monitor (a second
 interpreter) and `runc run`, as the start benchmark above shows."""),
     "build": (build, 5, "Build", """\
 A 9-step Dockerfile (`ENV`, `WORKDIR`, `COPY` of 200 small files, two `RUN`s, `LABEL`, `EXPOSE`,

@@ -40,7 +40,7 @@ class ContainerReader:
         record says (it records the end of every run); without it, the runtime's word wins while
         it knows the container."""
         state = self.records.state(record["id"])
-        monitor_alive = alive(state.get("monitor_pid"))
+        monitor_alive = monitor_runs(state.get("monitor_pid"), record["id"])
         if state.get("status") == "exited" and monitor_alive:
             return "restarting"  # between two runs of its restart policy
         if state.get("status") == "running" and monitor_alive:
@@ -77,6 +77,19 @@ def wait_for_exit(pid, timeout):
         select.select([handle], [], [], timeout)
     finally:
         os.close(handle)
+
+
+def monitor_runs(pid, container_id):
+    """Whether process ``pid`` runs and is the monitor of ``container_id`` (its command line names
+    the container's directory): after a reboot the PID a state file recorded may be another
+    process's."""
+    if not alive(pid):
+        return False
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return container_id.encode() in f.read()
+    except OSError:
+        return True  # not ours to read (hidepid): its being alive is all we can tell
 
 
 def alive(pid):

@@ -57,25 +57,38 @@ class AskedRuntime(FakeRuntime):
         return super().state(container_id)
 
 
+@pytest.fixture
+def stand_in_monitor(tmp_path):
+    """A process whose command line names the container's directory, as its monitor's does."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
+                             str(tmp_path / "root" / "containers" / ("a" * 64))])
+    yield proc.pid
+    proc.kill()
+    proc.wait()
+
+
 @pytest.mark.parametrize("state, paused_by_us, runtime, status, asks", [
     (None, False, None, "created", False),
     ({"status": "exited", "exit_code": 3}, False, None, "exited", False),
-    ({"status": "exited", "monitor_pid": "self"}, False, None, "restarting", False),  # its monitor restarts it
+    ({"status": "exited", "monitor_pid": "monitor"}, False, None, "restarting", False),  # its monitor restarts it
     # while its monitor lives, the record says: the monitor records the end of every run
-    ({"status": "running", "monitor_pid": "self"}, False, "running", "running", False),
-    ({"status": "running", "monitor_pid": "self"}, True, "paused", "paused", False),
-    ({"status": "running", "monitor_pid": "self"}, False, None, "running", False),  # between two runs
-    ({"status": "running", "monitor_pid": "self"}, False, "stopped", "running", False),  # recording the exit now
+    ({"status": "running", "monitor_pid": "monitor"}, False, "running", "running", False),
+    ({"status": "running", "monitor_pid": "monitor"}, True, "paused", "paused", False),
+    ({"status": "running", "monitor_pid": "monitor"}, False, None, "running", False),  # between two runs
+    ({"status": "running", "monitor_pid": "monitor"}, False, "stopped", "running", False),  # recording the exit now
     # without its monitor, the runtime is asked
     ({"status": "running", "monitor_pid": DEAD}, False, None, "exited", True),  # its monitor died with it
     # killed with its monitor: the runtime still holds it, stopped, until the next start deletes it
     ({"status": "running", "monitor_pid": DEAD}, False, "stopped", "exited", True),
     ({"status": "running", "monitor_pid": DEAD}, False, "paused", "paused", True),
     ({"status": "running", "monitor_pid": DEAD}, False, "running", "running", True),  # its monitor alone was killed
+    # after a reboot its recorded PID may be another process's: that is no monitor of it
+    ({"status": "running", "monitor_pid": "other"}, False, None, "exited", True),
+    ({"status": "exited", "monitor_pid": "other"}, False, None, "exited", False),
 ])
-def test_status_rules(tmp_path, state, paused_by_us, runtime, status, asks):
-    if state and state.get("monitor_pid") == "self":
-        state = dict(state, monitor_pid=os.getpid())
+def test_status_rules(tmp_path, stand_in_monitor, state, paused_by_us, runtime, status, asks):
+    if state and state.get("monitor_pid") in ("monitor", "other"):
+        state = dict(state, monitor_pid=stand_in_monitor if state["monitor_pid"] == "monitor" else os.getpid())
     record = _record("a")
     dummy, reader = _store(tmp_path, (record, state))
     if paused_by_us:
