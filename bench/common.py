@@ -140,14 +140,17 @@ def interleaved(table, runs, warmup=1):
     return times
 
 
-def table(title, times, ours_for):
-    """A markdown table; ``ours_for(name)`` names the strata row each row is compared with."""
-    lines = ["### %s" % title, "", "| tool | median s | min–max s | strata / tool |", "|---|---|---|---|"]
+def table(title, times, ours_for, unit="s"):
+    """A markdown table; ``ours_for(name)`` names the strata row each row is compared with;
+    ``unit``: what the values are (seconds, or MB for a store's size)."""
+    number = "%.3f" if unit == "s" else "%.1f"
+    lines = ["### %s" % title, "", "| tool | median %s | min–max %s | strata / tool |" % (unit, unit), "|---|---|---|---|"]
     for name, values in times.items():
         med = statistics.median(values)
         ratio = statistics.median(times[ours_for(name)]) / med
         mark = " ✓" if ratio <= 1.0 else ""
-        lines.append("| %s | %.3f | %.3f–%.3f | %.2f%s |" % (name, med, min(values), max(values), ratio, mark))
+        lines.append(("| %s | " + number + " | " + number + "–" + number + " | %.2f%s |")
+                     % (name, med, min(values), max(values), ratio, mark))
     return "\n".join(lines) + "\n"
 
 
@@ -190,14 +193,15 @@ def write(text, path):
 
 
 def write_all(results, path):
-    """Print (and append to ``path``) one table per (title, times, ours_for)."""
-    write("\n".join(table(title, times, ours_for) for title, times, ours_for in results), path)
+    """Print (and append to ``path``) one table per (title, times, ours_for[, unit])."""
+    write("\n".join(table(*result) for result in results), path)
 
 
 def ratios(results):
     """[(title, tool, strata / tool)] for every peer row of ``results``."""
     out = []
-    for title, times, ours_for in results:
+    for result in results:
+        title, times, ours_for = result[:3]
         for name, values in times.items():
             if not name.startswith("strata"):
                 out.append((title, name, statistics.median(times[ours_for(name)]) / statistics.median(values)))

@@ -64,10 +64,26 @@ def measure(runs, tmpfs, image="multi", scratch="/var/tmp/strata-bench"):
         table, paths = commands("%s/%s" % (addr, images[image]), area, docker)
         try:
             times = common.interleaved(table, runs)
+            sizes = store_sizes(paths[0], paths[1], docker)  # each store as its last pull left it
         finally:
             common.wipe(paths)
     title = "Cold pull of `%s` (%s, %d interleaved runs)" % (image, "tmpfs" if tmpfs else "ext4", runs)
-    return [(title, times, lambda name: "strata")]
+    return [(title, times, lambda name: "strata"),
+            ("Store after pulling `%s` (disk used, `du -s`)" % image, sizes, lambda name: "strata store", "MB")]
+
+
+def _used_mb(path):
+    """Disk used under ``path`` (each hard-linked file once, as du counts), in MB."""
+    out = subprocess.run(["du", "-s", "-B1", path], capture_output=True, text=True, check=True).stdout
+    return int(out.split()[0]) / 1e6
+
+
+def store_sizes(strata_root, podman_root, docker):
+    """{tool: [MB]}: what each engine's store holds after a pull of the image (layers, metadata)."""
+    sizes = {"strata store": [_used_mb(strata_root)], "podman store": [_used_mb(podman_root)]}
+    if docker:
+        sizes["docker store (data root)"] = [_used_mb(docker.data)]
+    return sizes
 
 
 def main():

@@ -38,6 +38,8 @@ and an xattr. Each run starts from an empty store; the registry is Debian's `doc
 tool can do over this registry. `docker pull` is the client asking a dockerd already running
 (started by the benchmark, not timed) to download and extract with its overlay2 driver; before
 each run `docker rmi` and `docker image prune -a` empty its store, its layers checked gone.
+The store's size is each engine's store as its last pull left it (`du -s`: disk used, a file
+hard-linked twice counted once): strata's root, podman's graph root, docker's data root.
 
 What bounds it: CPU. Tar parsing and per-entry work are Python under one GIL, so layers are
 extracted by forked processes, one per layer up to the number of cores (2 here); the largest
@@ -228,7 +230,7 @@ def main():
         results = module.measure(args.runs or runs, not args.ext4)
         everything += [] if hasattr(module, "table") else results  # its rows are not strata / peer
         render = getattr(module, "table", common.table)  # a benchmark may lay out its own rows
-        sections.append((heading, prose, [render(t, times, ours) for t, times, ours in results]))
+        sections.append((heading, prose, [render(*result) for result in results]))
         if hasattr(module, "plot"):
             module.plot(results, os.path.join(args.docs, "fleet-%s.png" % key))
     common.remove_empty_cgroups()
