@@ -14,7 +14,6 @@ import time
 
 from .._errors import ContainerError, InvalidSpec
 from ..fs.atomic import read_json
-from ..runtime.health import HEALTH as HEALTH_FILE
 
 DURATIONS = ("interval", "timeout", "start_period", "start_interval")
 FIELDS = DURATIONS + ("test", "retries", "disable")
@@ -126,6 +125,8 @@ def wait_healthy(containers, record, timeout=None, poll=0.1):
     community.docker."""
     if not record.get("healthcheck"):
         return
+    # imported here: the checker's own module is large, and only a wait reads its file
+    from ..runtime.health import HEALTH as HEALTH_FILE  # pylint: disable=import-outside-toplevel
     deadline = time.monotonic() + timeout if timeout and timeout > 0 else None
     while True:
         health = read_json(containers.records.path(record["id"], HEALTH_FILE), None) or {}

@@ -39,7 +39,7 @@ class ContainerService:
         if not self.images.store.exists:
             return None
         try:
-            record = self.containers.records.find(name)
+            record = self.reader.records.find(name)  # the reader: a task with nothing to do imports no engine
         except ContainerNotFound:
             return None
         return self._reap(record)
@@ -49,13 +49,13 @@ class ContainerService:
         another's ID, as in Docker), or None."""
         if not self.images.store.exists:
             return None
-        named = [r for r in self.containers.records.all() if r["name"] == name]
+        named = [r for r in self.reader.records.all() if r["name"] == name]
         return self._reap(named[0]) if named else None
 
     def _reap(self, record):
         """An auto_remove container that has exited is gone, as Docker's daemon would have
         removed it; with no daemon here, the next look at it removes it."""
-        if not (record.get("options") or {}).get("auto_remove") or self.containers.status(record) != "exited":
+        if not (record.get("options") or {}).get("auto_remove") or self.reader.status(record) != "exited":
             return record
         if not self.images.check_mode:
             self.containers.remove(record, force=True)
@@ -130,7 +130,7 @@ class ContainerService:
         return result["image"]["id"]
 
     def _state_steps(self, record, state, restart):
-        status = self.containers.status(record) if record else "created"
+        status = self.reader.status(record) if record else "created"
         running = status in ("running", "restarting")
         if state == "created":
             return []
@@ -147,7 +147,7 @@ class ContainerService:
 
     # ------------------------------------------------------------------ doing
     def _finish(self, name, record, steps, changes, force_kill, image=None, image_id=None, options=None):
-        before = container_view.view(self.containers, record) if record else None
+        before = container_view.view(self.reader, record) if record else None
         result = {"changed": bool(steps), "actions": ["%s %s" % (step, name) for step in steps],
                   "diff": _diff(before, changes, steps)}
         if self.images.check_mode or not steps:
