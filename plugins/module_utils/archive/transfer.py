@@ -101,13 +101,15 @@ def write_file(path, write, check_mode=False, work=None):
         write(sink)
         return _digest_of_file(path) != sink.digest()
     tmp = os.path.join(directory, ".%s.tmp%d" % (os.path.basename(path), os.getpid()))
+    # hashed only to compare with a file already there: a new file is written straight through
+    existing = os.path.isfile(path)
     try:
         with open(tmp, "wb") as handle:
-            sink = _digest.HashingWriter(handle)
+            sink = _digest.HashingWriter(handle) if existing else handle
             write(sink)
             handle.flush()
             os.fsync(handle.fileno())
-        if _digest_of_file(path) == sink.digest():
+        if existing and _digest_of_file(path) == sink.digest():
             os.unlink(tmp)
             return False
         os.rename(tmp, path)
