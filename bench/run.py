@@ -49,10 +49,15 @@ A container running `true` from the rig's busybox image, removed afterwards (`ru
 image already in each store; both on runc. `strata` is a fresh Python process driving the engine
 (create, start, wait, remove), timed from process start to exit, as `podman run --rm` is.
 
-What bounds it: two Python interpreters (the caller, ≈20 ms to start and ≈45 ms to import the
-engine, and the container's monitor, ≈20 ms with `-S -I`) and `runc run` itself (≈25 ms). Bridge
-mode adds pyroute2 (≈100 ms to import) and netlink work. Without a network podman (one Go binary
-and conmon in C) is faster: what is left to cut is interpreter start-up and imports.
+What bounds it (a traced `strata run --rm`, 2026-12-04): two Python interpreters, the caller
+(≈25 ms to start, then ≈90 ms of imports and store lookups before it creates anything; create
+≈5 ms) and the container's monitor (≈35 ms from its spawn to its `runc run`: 12 ms of
+interpreter, 23 ms of imports), then `runc run` until the container's PID (≈60 ms: Docker's
+seccomp profile, capabilities, cgroups; podman's conmon waits on the same), and ≈5 ms to remove
+it. podman is one Go binary and conmon in C. The bridge row is a start on the default network,
+which netavark wires as a user network, "just created" at each run since `--rm` removes its
+only container (the Networks section: the bridge, its firewall chains, aardvark-dns and two
+netavark runs), plus pyroute2's import.
 `docker run --rm --network none` is a small Go client talking over a unix socket to a dockerd
 already running (not timed), which creates the container through its containerd, a shim and
 runc; docker has no bridge row (its daemon runs without a bridge, so that it adds no firewall
@@ -95,7 +100,9 @@ already running; before each load `docker rmi` and `docker image prune -a`, its 
 gone).
 
 What bounds it: save copies each layer once, as tar-split replays it (headers from the record,
-bodies from the extracted files); load is bound by extraction, as a pull is."""),
+bodies from the extracted files), in Python, through a pipe from the replaying thread to the
+tar writer; a new file is not hashed (only a file already at the path is compared). Load is
+bound by extraction, as a pull is."""),
     "fleet": (fleet, 3, "Fleet playbook", """\
 Five hosts, each a network namespace with its own sshd and store root (the fleet of
 tests/integration/fleet.py), one `ansible-playbook -f 5` over SSH (ControlPersist, no
@@ -179,7 +186,7 @@ def chart(ratios, path):
         return False
     labels = ["%s — %s" % (title.split(" (")[0], tool) for title, tool, dummy in ratios]
     values = [ratio for dummy, dummy2, ratio in ratios]
-    figure, axes = pyplot.subplots(figsize=(10, 0.45 * len(values) + 1.2))
+    figure, axes = pyplot.subplots(figsize=(14, 0.45 * len(values) + 1.2))  # wide: the labels are long
     axes.barh(range(len(values)), values, color=["#2a9d8f" if v <= 1.0 else "#e76f51" for v in values])
     axes.axvline(1.0, color="black", linewidth=1)
     axes.set_yticks(range(len(values)))
