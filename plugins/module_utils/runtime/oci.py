@@ -17,6 +17,7 @@ import shutil
 import subprocess
 
 from .._errors import ContainerError, ContainerNotFound, MissingDependency
+from ..fs.atomic import atomic_write_json, read_json
 
 STATE_BASE = "/run/strata"
 RUNTIMES = ("runc", "crun")
@@ -104,8 +105,7 @@ def known_version(binary, cache_path=None):
     if not cache_path or not key or not os.path.isdir(os.path.dirname(cache_path)):
         return version_of(binary)
     try:
-        with open(cache_path) as f:
-            cached = json.load(f)
+        cached = read_json(cache_path, {})
     except (OSError, ValueError):
         cached = {}
     if not isinstance(cached, dict):
@@ -116,11 +116,8 @@ def known_version(binary, cache_path=None):
     found = version_of(binary)
     cached = {k: v for k, v in cached.items() if not k.startswith(key.split(" ")[0] + " ")}  # the old release's
     cached[key] = found
-    tmp = "%s.%d" % (cache_path, os.getpid())
     try:
-        with open(tmp, "w") as f:
-            json.dump(cached, f)
-        os.replace(tmp, cache_path)
+        atomic_write_json(cache_path, cached)
     except OSError:
         pass  # only a cache: the next run asks the binary again
     return found
